@@ -1,0 +1,66 @@
+"""kamcore: key-account management as a library.
+
+Load a portfolio of client files, and everything else reads from it::
+
+    >>> import kamcore
+    >>> result = kamcore.load_portfolio(kamcore.SAMPLE_PORTFOLIO)
+    >>> len(result.portfolio) >= 40
+    True
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Final
+
+from kamcore.errors import (
+    InvalidValueError,
+    KamcoreError,
+    PortfolioFormatError,
+    Problem,
+    SourceError,
+    UnknownAccountError,
+)
+from kamcore.fileformat import LoadResult, Quarantined
+from kamcore.hookspecs import hookimpl
+from kamcore.model import (
+    Account,
+    ClientFile,
+    Contact,
+    Event,
+    PersonalNote,
+    Portfolio,
+    Report,
+    StaffMember,
+    Timeline,
+    Transaction,
+)
+from kamcore.plugins import get_plugin_manager, load_portfolio
+
+__all__ = [
+    "SAMPLE_PORTFOLIO",
+    "Account",
+    "ClientFile",
+    "Contact",
+    "Event",
+    "InvalidValueError",
+    "KamcoreError",
+    "LoadResult",
+    "PersonalNote",
+    "Portfolio",
+    "PortfolioFormatError",
+    "Problem",
+    "Quarantined",
+    "Report",
+    "SourceError",
+    "StaffMember",
+    "Timeline",
+    "Transaction",
+    "UnknownAccountError",
+    "get_plugin_manager",
+    "hookimpl",
+    "load_portfolio",
+]
+
+SAMPLE_PORTFOLIO: Final[str] = str(resources.files(__name__).joinpath("data", "sample-portfolio.json"))
+"""Path of the sample portfolio shipped with kamcore: the default source of the CLI."""

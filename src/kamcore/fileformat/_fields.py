@@ -1,0 +1,280 @@
+"""Field-by-field conversion between JSON values and model attributes.
+
+The file format maps each model class's attrs fields one to one onto JSON
+keys, so one table of converters, chosen by the field's type, reads and writes
+every record. A converter raises :class:`BadValue` with a message for people.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from kamcore.model import Contact, Document, PersonalNote
+
+__all__ = ["BadValue", "FieldPlan", "dump_record", "plan", "read_datetime", "read_fields"]
+
+
+class BadValue(Exception):
+    """A JSON value that cannot become the field's value; the message says why."""
+
+
+Reader = Callable[[Any], Any]
+Writer = Callable[[Any], Any]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _read_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadValue(f"expected a string, got {_json_type(value)}")
+    if not value.strip():
+        raise BadValue("must not be blank")
+    return value
+
+
+def _read_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue(f"expected true or false, got {_json_type(value)}")
+    return value
+
+
+def read_datetime(value: Any) -> datetime:
+    """Read an ISO 8601 date-time with an offset; a naive one is refused."""
+    if not isinstance(value, str):
+        raise BadValue(f"expected an ISO 8601 date-time string, got {_json_type(value)}")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise BadValue("naive datetime; give an offset")
+    return moment
+
+
+def _read_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise BadValue(f"expected an ISO 8601 date string, got {_json_type(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+def _read_decimal(value: Any) -> Decimal:
+    # Numbers arrive as Decimal (the JSON reader parses floats that way) or as
+    # strings; a float is never accepted, as money must stay exact.
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise BadValue(f"expected a decimal amount such as \"1200.50\", got {_json_type(value)}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise BadValue(f"{value!r} is not a decimal amount") from None
+    if not amount.is_finite():
+        raise BadValue("must be a finite amount")
+    return amount
+
+
+def _read_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise BadValue(f"expected a number, got {_json_type(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise BadValue("must be a finite number")
+    return number
+
+
+def _read_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, Decimal | float) and value == int(value):
+            return int(value)
+        raise BadValue(f"expected a whole number, got {_json_type(value)}")
+    return value
+
+
+def _read_fact(value: Any) -> str | int | float | bool:
+    if isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Decimal | float):
+        return _read_number(value)
+    raise BadValue(f"expected text, a number or true/false, got {_json_type(value)}")
+
+
+def _read_facts(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadValue(f"expected an object of facts, got {_json_type(value)}")
+    facts, problems = {}, []
+    for key, fact in value.items():
+        try:
+            facts[key] = _read_fact(fact)
+        except BadValue as bad:
+            problems.append(f"{key}: {bad}")
+    if problems:
+        raise BadValue("; ".join(problems))
+    return facts
+
+
+def _read_list(item: Reader) -> Reader:
+    def read(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise BadValue(f"expected a list, got {_json_type(value)}")
+        items, problems = [], []
+        for index, element in enumerate(value):
+            try:
+                items.append(item(element))
+            except BadValue as bad:
+                problems.append(f"[{index}] {bad}")
+        if problems:
+            raise BadValue("; ".join(problems))
+        return tuple(items)
+
+    return read
+
+
+def _read_record(cls: type) -> Reader:
+    def read(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise BadValue(f"expected an object, got {_json_type(value)}")
+        fields, problems = read_fields(cls, value)
+        if problems:
+            raise BadValue("; ".join(f"{name}: {message}" for name, message in problems))
+        return cls(**fields)
+
+    return read
+
+
+def _write_record(record: Any) -> dict[str, Any]:
+    return {f.name: dump_value(f, getattr(record, f.name)) for f in _kept_fields(record)}
+
+
+_READERS: dict[Any, Reader] = {
+    str: _read_text,
+    bool: _read_bool,
+    datetime: read_datetime,
+    date: _read_date,
+    Decimal: _read_decimal,
+    float: _read_number,
+    int: _read_int,
+    tuple[str, ...]: _read_list(_read_text),
+    Mapping[str, str | int | float | bool]: _read_facts,
+    tuple[Contact, ...]: _read_list(_read_record(Contact)),
+    tuple[PersonalNote, ...]: _read_list(_read_record(PersonalNote)),
+    tuple[Document, ...]: _read_list(_read_record(Document)),
+}
+
+
+def _writer(kind: Any) -> Writer:
+    if kind in (datetime, date):
+        return lambda value: value.isoformat()
+    if kind is Decimal:
+        return str
+    if kind in (tuple[Contact, ...], tuple[PersonalNote, ...], tuple[Document, ...]):
+        return lambda records: [_write_record(r) for r in records]
+    if kind is tuple[str, ...]:
+        return list
+    if kind == Mapping[str, str | int | float | bool]:
+        return dict
+    return lambda value: value
+
+
+@attrs.frozen
+class FieldPlan:
+    """How one attrs field is read from and written to JSON."""
+
+    name: str
+    required: bool
+    optional: bool
+    default: Any
+    read: Reader
+    write: Writer
+
+
+@functools.cache
+def plan(cls: type) -> tuple[FieldPlan, ...]:
+    """The reading and writing plan for every init field of attrs class *cls*."""
+    hints = typing.get_type_hints(cls)
+    plans = []
+    for field in attrs.fields(cls):
+        if not field.init:
+            continue
+        kind = hints[field.name]
+        optional = type(None) in typing.get_args(kind) and typing.get_origin(kind) is not tuple
+        if optional:
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()  # type: ignore[attr-defined]
+        plans.append(
+            FieldPlan(
+                name=field.name,
+                required=field.default is attrs.NOTHING,
+                optional=optional,
+                default=default,
+                read=_READERS[kind],
+                write=_writer(kind),
+            )
+        )
+    return tuple(plans)
+
+
+def read_fields(cls: type, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Read *raw*'s keys into keyword arguments for *cls*.
+
+    Returns:
+        The arguments that read well, and ``(field, problem)`` pairs for the rest,
+        including missing required fields and keys *cls* does not know.
+    """
+    fields: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    known = set()
+    for field in plan(cls):
+        known.add(field.name)
+        if field.name not in raw:
+            if field.required:
+                problems.append((field.name, "missing"))
+            continue
+        value = raw[field.name]
+        if value is None and field.optional:
+            continue
+        try:
+            fields[field.name] = field.read(value)
+        except BadValue as bad:
+            problems.append((field.name, str(bad)))
+    problems.extend((key, "unknown field") for key in raw if key not in known)
+    return fields, problems
+
+
+def dump_value(field: FieldPlan, value: Any) -> Any:
+    """The JSON form of *value* for *field*."""
+    return field.write(value)
+
+
+def _kept_fields(record: Any) -> tuple[FieldPlan, ...]:
+    # Fields at their default are left out, so the written form is canonical.
+    return tuple(f for f in plan(type(record)) if f.required or getattr(record, f.name) != f.default)
+
+
+def dump_record(record: Any) -> dict[str, Any]:
+    """The JSON object for model *record*: every field not at its default."""
+    return _write_record(record)

@@ -1,0 +1,335 @@
+"""Read a portfolio document (already parsed JSON) into the model, record by record.
+
+Every record is read on its own, so one bad record never hides the problems of
+another: the result lists every problem with its location, and the good
+records are kept. The smallest record that holds a problem is the one set
+aside: a bad event costs that event, a bad account header costs the account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Literal, Protocol, TypeVar
+
+import attrs
+
+from kamcore.errors import InvalidValueError, PortfolioFormatError, Problem
+from kamcore.fileformat._fields import BadValue, read_datetime, read_fields
+from kamcore.model import (
+    EVENT_TYPES,
+    Account,
+    ClientFile,
+    Event,
+    Portfolio,
+    Report,
+    StaffMember,
+    Timeline,
+    Transaction,
+)
+from kamcore.model.timeline import reference_problem
+
+__all__ = ["FORMAT", "VERSION", "LoadResult", "Quarantined", "decode_portfolio"]
+
+FORMAT: Final = "kamcore.portfolio"
+"""The value of a portfolio document's ``format`` key."""
+
+VERSION: Final = 1
+"""The format version this release reads and writes."""
+
+RecordKind = Literal["account", "transaction", "event", "staff", "report"]
+T = TypeVar("T")
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+U = TypeVar("U", bound=_Identified)
+
+_ACCOUNT_KEYS: Final = frozenset({"transactions", "events"})
+_TOP_KEYS: Final = frozenset({"format", "version", "exported_at", "staff", "accounts", "reports"})
+
+
+@attrs.frozen
+class Quarantined:
+    """A record set aside because it is invalid, with everything needed to fix it.
+
+    Attributes:
+        kind: what the record is: ``account``, ``transaction``, ``event``, ``staff``
+            or ``report``.
+        location: where it sits in the source, e.g. ``accounts[2] (id=KA-003).events[5] (id=E-9)``.
+        record_id: its id, when it has a readable one.
+        account_id: the account it belongs to, for transactions and events.
+        problems: every problem found in it.
+        raw: the record exactly as the source gave it, so nothing is lost.
+    """
+
+    kind: RecordKind
+    location: str
+    record_id: str | None
+    account_id: str | None
+    problems: tuple[Problem, ...]
+    raw: Any = attrs.field(eq=False)
+
+
+@attrs.frozen
+class LoadResult:
+    """What loading a portfolio source produced.
+
+    Attributes:
+        portfolio: the valid records.
+        quarantine: the records set aside, empty when the source was clean.
+    """
+
+    portfolio: Portfolio
+    quarantine: tuple[Quarantined, ...] = ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem of every quarantined record, in source order."""
+        return tuple(p for q in self.quarantine for p in q.problems)
+
+
+def _label(path: str, raw: Any) -> tuple[str, str | None]:
+    record_id = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(record_id, str) and record_id.strip():
+        return f"{path} (id={record_id})", record_id
+    return path, None
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.quarantine: list[Quarantined] = []
+
+    def set_aside(
+        self,
+        kind: RecordKind,
+        location: str,
+        record_id: str | None,
+        raw: Any,
+        messages: list[tuple[str, str]],
+        account_id: str | None = None,
+    ) -> None:
+        problems = tuple(
+            Problem(f"{location}.{field}" if field else location, message)
+            for field, message in messages
+        )
+        self.quarantine.append(
+            Quarantined(kind, location, record_id, account_id, problems, raw)
+        )
+
+    def record(
+        self,
+        cls: type[T],
+        kind: RecordKind,
+        path: str,
+        raw: Any,
+        account_id: str | None = None,
+        skip: frozenset[str] = frozenset(),
+    ) -> T | None:
+        location, record_id = _label(path, raw)
+        if not isinstance(raw, dict):
+            self.set_aside(kind, location, None, raw, [("", "expected an object")], account_id)
+            return None
+        fields, problems = read_fields(cls, {k: v for k, v in raw.items() if k not in skip})
+        if not problems:
+            try:
+                return cls(**fields)
+            except InvalidValueError as error:
+                problems.append((error.field, error.reason))
+        self.set_aside(kind, location, record_id, raw, problems, account_id)
+        return None
+
+    def event(self, path: str, raw: Any, account_id: str) -> Event | None:
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+        if cls is None:
+            location, record_id = _label(path, raw)
+            known = ", ".join(sorted(EVENT_TYPES))
+            message = (
+                f"unknown event kind {kind!r}; expected one of {known}"
+                if isinstance(raw, dict)
+                else "expected an object"
+            )
+            field = "kind" if isinstance(raw, dict) else ""
+            self.set_aside("event", location, record_id, raw, [(field, message)], account_id)
+            return None
+        return self.record(cls, "event", path, raw, account_id, skip=frozenset({"kind"}))
+
+    def items(self, raw: Mapping[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
+        value = raw.get(key, [])
+        if not isinstance(value, list):
+            raise _Fatal(Problem(f"{path}{key}", "expected a list"))
+        return [(f"{path}{key}[{index}]", item) for index, item in enumerate(value)]
+
+    def client_file(self, path: str, raw: Any) -> ClientFile | None:
+        account = self.record(Account, "account", path, raw, skip=_ACCOUNT_KEYS)
+        if account is None:
+            return None
+        label = _label(path, raw)[0]
+        problems: list[tuple[str, str]] = []
+        collections = {}
+        for key in ("transactions", "events"):
+            value = raw.get(key, [])
+            if isinstance(value, list):
+                collections[key] = value
+            else:
+                problems.append((key, "expected a list"))
+        if problems:
+            self.set_aside("account", label, account.id, raw, problems)
+            return None
+        transactions = self.unique(
+            "transaction",
+            self.records(
+                Transaction,
+                "transaction",
+                [(f"{label}.transactions[{i}]", t) for i, t in enumerate(collections["transactions"])],
+                account.id,
+            ),
+            account.id,
+        )
+        events = self.timeline(label, collections["events"], account.id)
+        return ClientFile(account=account, transactions=transactions, timeline=Timeline(events))
+
+    def unique(
+        self, kind: RecordKind, read: list[tuple[str, Any, U]], account_id: str | None = None
+    ) -> list[U]:
+        """Keep the first record of each id; set the later ones aside."""
+        kept: dict[str, U] = {}
+        for path, raw, record in read:
+            if record.id in kept:
+                message = f"duplicate {kind} id {record.id!r}"
+                location = _label(path, raw)[0]
+                self.set_aside(kind, location, record.id, raw, [("id", message)], account_id)
+            else:
+                kept[record.id] = record
+        return list(kept.values())
+
+    def records(
+        self, cls: type[T], kind: RecordKind, items: list[tuple[str, Any]], account_id: str | None = None
+    ) -> list[tuple[str, Any, T]]:
+        return [
+            (path, raw, record)
+            for path, raw in items
+            if (record := self.record(cls, kind, path, raw, account_id)) is not None
+        ]
+
+    def timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
+        read: list[tuple[str, Any, Event]] = []
+        for index, item in enumerate(raw):
+            path = f"{label}.events[{index}]"
+            event = self.event(path, item, account_id)
+            if event is not None:
+                read.append((path, item, event))
+        # Check references in time order, so a reference to an event that was
+        # itself set aside is caught as missing.
+        read.sort(key=lambda entry: (entry[2].at, entry[2].REF is not None))
+        kept: dict[str, Event] = {}
+        for path, item, event in read:
+            if event.id in kept:
+                problem: tuple[str, str] | None = ("id", f"duplicate event id {event.id!r}")
+            else:
+                reference = reference_problem(event, kept)
+                field = event.REF[0] if event.REF else "about"
+                problem = (field, reference) if reference else None
+            if problem:
+                location = _label(path, item)[0]
+                self.set_aside("event", location, event.id, item, [problem], account_id)
+                continue
+            kept[event.id] = event
+        return list(kept.values())
+
+    def portfolio(self, document: Any) -> Portfolio:
+        if not isinstance(document, dict):
+            raise _Fatal(Problem("$", "expected a JSON object with a list of accounts"))
+        self.header(document)
+        staff = self.unique(
+            "staff", self.records(StaffMember, "staff", self.items(document, "staff", ""))
+        )
+        read_files = [
+            (path, raw, client)
+            for path, raw in self.items(document, "accounts", "")
+            if (client := self.client_file(path, raw)) is not None
+        ]
+        files = {client.id: client for client in self.unique("account", read_files)}
+        reports = []
+        for path, raw in self.items(document, "reports", ""):
+            report = self.record(Report, "report", path, raw)
+            if report is None:
+                continue
+            unknown = [
+                (f"account_ids[{i}]", f"no account with id {a!r} (or it was set aside)")
+                for i, a in enumerate(report.account_ids)
+                if a not in files
+            ]
+            if unknown:
+                self.set_aside("report", _label(path, raw)[0], report.id, raw, unknown)
+                continue
+            reports.append(report)
+        exported_at = None
+        if document.get("exported_at") is not None:
+            try:
+                exported_at = read_datetime(document["exported_at"])
+            except BadValue as bad:
+                raise _Fatal(Problem("exported_at", str(bad))) from None
+        return Portfolio(
+            files=list(files.values()), staff=staff, reports=reports, exported_at=exported_at
+        )
+
+    def header(self, document: Mapping[str, Any]) -> None:
+        problems = [Problem(key, "unknown field") for key in document if key not in _TOP_KEYS]
+        if document.get("format", FORMAT) != FORMAT:
+            problems.append(Problem("format", f"expected {FORMAT!r}, got {document['format']!r}"))
+        version = document.get("version", VERSION)
+        if version != VERSION or isinstance(version, bool):
+            problems.append(
+                Problem("version", f"this kamcore reads version {VERSION}, got {version!r}")
+            )
+        if "accounts" not in document:
+            problems.append(Problem("accounts", "missing"))
+        if problems:
+            raise _Fatal(*problems)
+
+
+class _Fatal(Exception):
+    """The document as a whole is unreadable: there are no records to keep."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+def decode_portfolio(
+    document: Any, *, source: str, strict: bool = True, set_aside: Iterable[Quarantined] = ()
+) -> LoadResult:
+    """Read a parsed portfolio document into the model.
+
+    Args:
+        document: the parsed JSON (numbers with a fraction parsed as ``Decimal``).
+        source: how the caller names the source; it appears in errors.
+        strict: when ``True`` (the default), any invalid record refuses the whole
+            document; when ``False``, invalid records are quarantined and the rest kept.
+
+    Returns:
+        The portfolio of valid records and the quarantine (always empty when strict).
+
+    Raises:
+        PortfolioFormatError: in strict mode when any record is invalid, listing
+            every problem; in both modes when the document as a whole is unreadable
+            (not an object, wrong format or version, no accounts).
+
+    *set_aside* takes records the caller could not even place in the document
+    (a CSV transaction for an account that is not there); they join the quarantine,
+    or the problems of a strict refusal.
+    """
+    decoder = _Decoder()
+    decoder.quarantine.extend(set_aside)
+    try:
+        portfolio = decoder.portfolio(document)
+    except _Fatal as fatal:
+        raise PortfolioFormatError(source, fatal.problems) from None
+    result = LoadResult(portfolio, tuple(decoder.quarantine))
+    if strict and result.quarantine:
+        raise PortfolioFormatError(source, result.problems)
+    return result

@@ -1,0 +1,68 @@
+"""The hooks kamcore calls, for plugin authors.
+
+A plugin is a module (or object) with functions named after these hooks and
+marked with :data:`kamcore.hookimpl`. Installed plugins are found through the
+``kamcore`` entry-point group::
+
+    # pyproject.toml of your plugin
+    [project.entry-points.kamcore]
+    mycrm = "kamcore_mycrm.plugin"
+
+An application that embeds kamcore can also register a plugin object directly
+with :func:`kamcore.get_plugin_manager`.
+
+An implementation may accept fewer arguments than the hook declares (pluggy
+passes only those it names), so new arguments can be added to a hook in later
+releases without breaking plugins; arguments are never removed or renamed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from kamcore.fileformat import LoadResult
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "kamcore"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# -------------------------------------------------------------------------------------------------
+# Portfolio sources
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def kamcore_load_portfolio(source: str, strict: bool) -> LoadResult | None:
+    """Load a portfolio from *source*, if this plugin knows that kind of source.
+
+    Called whenever kamcore needs a portfolio: by :func:`kamcore.load_portfolio`
+    and by every CLI command that takes a ``SOURCE``. Stops at the first
+    non-``None`` result, so a plugin must return ``None`` quickly for a source it
+    does not recognise (check the scheme or the path's form, not the network).
+
+    :param source: the source as the user wrote it: a path
+        (``portfolio.json``, ``exports/``), or a URI whose scheme names the plugin
+        (``file:portfolio.json``, ``zoho:acme-eu``…).
+    :param strict: when ``True``, refuse the whole source if any record is
+        invalid by raising :class:`kamcore.PortfolioFormatError` listing every
+        problem; when ``False``, return the valid records and put each invalid one
+        in :attr:`kamcore.LoadResult.quarantine` with its reasons. Never drop a
+        record silently in either mode.
+    :return: the loaded portfolio and its quarantine, or ``None`` when this
+        plugin does not handle *source*.
+    :raises kamcore.SourceError: the source is this plugin's but cannot be
+        read at all (file missing, server unreachable). Secrets must not appear in
+        the message.
+    :raises kamcore.PortfolioFormatError: see *strict*.
+
+    Build the result with :func:`kamcore.fileformat.decode_portfolio` where the
+    source can be turned into the documented portfolio document, so that every
+    source validates records the same way.
+    """

@@ -1,0 +1,191 @@
+"""Client files and the portfolio that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from kamcore.errors import InvalidValueError, UnknownAccountError
+from kamcore.model import _validators as v
+from kamcore.model.account import Account
+from kamcore.model.timeline import Timeline
+from kamcore.model.transaction import Transaction
+
+__all__ = ["ROLES", "ClientFile", "Portfolio", "Report", "StaffMember"]
+
+ROLES: Final = frozenset(
+    {"account_manager", "department_head", "executive", "support", "delivery", "billing", "other"}
+)
+"""Roles of the people on our side."""
+
+
+def _chronological_transactions(items: Iterable[Transaction]) -> tuple[Transaction, ...]:
+    return tuple(sorted(items, key=lambda t: t.at))
+
+
+@attrs.frozen(kw_only=True)
+class StaffMember:
+    """A person on our side.
+
+    Attributes:
+        id: the id accounts and events use for this person (``owner``, ``by``).
+        name: the person's name.
+        role: one of :data:`ROLES`.
+        client_facing: whether the person deals with clients directly.
+        sees_key_list: whether the person can see the list of key clients.
+        language: preferred language for notices, as a BCP 47 tag.
+    """
+
+    id: str = attrs.field(validator=v.text)
+    name: str = attrs.field(validator=v.text)
+    role: str = attrs.field(default="account_manager", validator=v.one_of(ROLES))
+    client_facing: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    sees_key_list: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    language: str | None = attrs.field(default=None, validator=v.optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class Report:
+    """A report on key accounts sent to a department head.
+
+    Attributes:
+        id: stable id, unique in the portfolio.
+        at: when it was sent.
+        to: who received it (a staff id or a name).
+        account_ids: the accounts it covered.
+    """
+
+    id: str = attrs.field(validator=v.text)
+    at: datetime = attrs.field(validator=v.aware)
+    to: str = attrs.field(validator=v.text)
+    account_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=v.texts)
+
+
+@attrs.frozen(kw_only=True)
+class ClientFile:
+    """Everything known about one client: profile, transactions and timeline.
+
+    Attributes:
+        account: the profile.
+        transactions: purchases and refunds, oldest first.
+        timeline: the events, oldest first.
+    """
+
+    account: Account = attrs.field(validator=attrs.validators.instance_of(Account))
+    transactions: tuple[Transaction, ...] = attrs.field(
+        default=(), converter=_chronological_transactions, validator=v.instances_of(Transaction)
+    )
+    timeline: Timeline = attrs.field(
+        factory=Timeline, validator=attrs.validators.instance_of(Timeline)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for index, transaction in enumerate(self.transactions):
+            if transaction.id in seen:
+                raise InvalidValueError(
+                    f"transactions[{index}].id",
+                    f"duplicate transaction id {transaction.id!r}",
+                    record_id=self.account.id,
+                )
+            seen.add(transaction.id)
+
+    @property
+    def id(self) -> str:
+        """The account id."""
+        return self.account.id
+
+    def as_of(self, moment: datetime) -> ClientFile:
+        """The file as known at *moment*: later transactions and events are gone."""
+        return ClientFile(
+            account=self.account,
+            transactions=tuple(t for t in self.transactions if t.at <= moment),
+            timeline=self.timeline.as_of(moment),
+        )
+
+
+def _index_files(files: Iterable[ClientFile]) -> Mapping[str, ClientFile]:
+    index: dict[str, ClientFile] = {}
+    for position, client in enumerate(files):
+        if not isinstance(client, ClientFile):
+            raise InvalidValueError(
+                f"files[{position}]", f"expected ClientFile, got {type(client).__name__}"
+            )
+        if client.id in index:
+            raise InvalidValueError(
+                f"files[{position}].account.id",
+                f"duplicate account id {client.id!r}",
+                record_id=client.id,
+            )
+        index[client.id] = client
+    return MappingProxyType(index)
+
+
+@attrs.frozen(kw_only=True)
+class Portfolio:
+    """A set of client files, the staff who serve them and the reports sent.
+
+    Iterating yields the client files in the order they were given.
+
+    Attributes:
+        files: client files by account id.
+        staff: the people on our side, if the source lists them.
+        reports: reports sent to department heads, oldest first.
+        exported_at: when the source was exported; a natural default for ``as_of``.
+    """
+
+    files: Mapping[str, ClientFile] = attrs.field(factory=dict, converter=_index_files)
+    staff: tuple[StaffMember, ...] = attrs.field(
+        default=(), converter=tuple, validator=v.instances_of(StaffMember)
+    )
+    reports: tuple[Report, ...] = attrs.field(
+        default=(),
+        converter=lambda reports: tuple(sorted(reports, key=lambda r: r.at)),
+        validator=v.instances_of(Report),
+    )
+    exported_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)
+
+    def __attrs_post_init__(self) -> None:
+        staff_ids = {member.id for member in self.staff}
+        if len(staff_ids) != len(self.staff):
+            raise InvalidValueError("staff", "staff ids must be unique")
+        for index, report in enumerate(self.reports):
+            for position, account_id in enumerate(report.account_ids):
+                if account_id not in self.files:
+                    raise InvalidValueError(
+                        f"reports[{index}].account_ids[{position}]",
+                        f"no account with id {account_id!r}",
+                        record_id=report.id,
+                    )
+
+    def __iter__(self) -> Iterator[ClientFile]:
+        return iter(self.files.values())
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self.files
+
+    def __getitem__(self, account_id: str) -> ClientFile:
+        """The client file of *account_id*; :class:`UnknownAccountError` if absent."""
+        try:
+            return self.files[account_id]
+        except KeyError:
+            raise UnknownAccountError(account_id) from None
+
+    def as_of(self, moment: datetime) -> Portfolio:
+        """The portfolio as known at *moment*: every later event, transaction and report is gone.
+
+        Profiles (accounts, contacts, staff) are current state and stay as they are.
+        """
+        return Portfolio(
+            files=[client.as_of(moment) for client in self],
+            staff=self.staff,
+            reports=[r for r in self.reports if r.at <= moment],
+            exported_at=moment if self.exported_at is None else min(self.exported_at, moment),
+        )

@@ -1,0 +1,420 @@
+"""An account's timeline and the lifecycle views that checks read from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import TypeVar
+
+import attrs
+
+from kamcore.errors import InvalidValueError
+from kamcore.model.events import (
+    COMPLAINT_STEPS,
+    AdverseChange,
+    AnswerPromised,
+    ChangeCommunicated,
+    Complaint,
+    ComplaintStep,
+    Decision,
+    Event,
+    Goal,
+    GoalProgress,
+    Interaction,
+    Promise,
+    PromiseKept,
+    PromiseRenegotiated,
+    Request,
+    RequestAnswered,
+    Situation,
+    SituationResponse,
+    SurveyResponse,
+    WaitEnded,
+    WaitStarted,
+)
+
+__all__ = [
+    "ChangeState",
+    "reference_problem",
+    "ComplaintState",
+    "GoalState",
+    "PromiseState",
+    "RequestState",
+    "SituationState",
+    "Timeline",
+    "WaitState",
+]
+
+E = TypeVar("E", bound=Event)
+
+
+def _chronological(events: Iterable[Event]) -> tuple[Event, ...]:
+    # At the same moment an opener comes before what continues it; otherwise the
+    # stable sort keeps the source's order.
+    return tuple(sorted(events, key=lambda event: (event.at, event.REF is not None)))
+
+
+@attrs.frozen
+class RequestState:
+    """A request with what became of it.
+
+    Attributes:
+        request: the request.
+        answer_promises: committed answer dates, oldest first.
+        answer: the answer, ``None`` while unanswered.
+    """
+
+    request: Request
+    answer_promises: tuple[AnswerPromised, ...]
+    answer: RequestAnswered | None
+
+    @property
+    def open(self) -> bool:
+        """``True`` while the request has no answer."""
+        return self.answer is None
+
+    @property
+    def answer_by(self) -> datetime | None:
+        """The latest committed answer date, ``None`` when none was given."""
+        return self.answer_promises[-1].answer_by if self.answer_promises else None
+
+
+@attrs.frozen
+class PromiseState:
+    """A promise with its renegotiations and outcome.
+
+    Attributes:
+        promise: the promise.
+        renegotiations: every move of its date, oldest first.
+        kept: the delivery, ``None`` while not delivered.
+    """
+
+    promise: Promise
+    renegotiations: tuple[PromiseRenegotiated, ...]
+    kept: PromiseKept | None
+
+    @property
+    def open(self) -> bool:
+        """``True`` while the promise is not delivered."""
+        return self.kept is None
+
+    @property
+    def due(self) -> datetime:
+        """The due date in force: the last new date given, else the original."""
+        for renegotiation in reversed(self.renegotiations):
+            if renegotiation.new_due is not None:
+                return renegotiation.new_due
+        return self.promise.due
+
+    def overdue(self, as_of: datetime) -> bool:
+        """``True`` when open and past the due date in force at *as_of*."""
+        return self.open and self.due < as_of
+
+
+@attrs.frozen
+class ComplaintState:
+    """A complaint with the workflow steps it reached.
+
+    Attributes:
+        complaint: the complaint.
+        steps: the steps reached, in time order.
+    """
+
+    complaint: Complaint
+    steps: tuple[ComplaintStep, ...]
+
+    def reached(self, step: str) -> ComplaintStep | None:
+        """The first time the complaint reached *step*, or ``None``."""
+        return next((s for s in self.steps if s.step == step), None)
+
+    @property
+    def current_step(self) -> str | None:
+        """The furthest workflow step reached, ``None`` before it is accepted."""
+        reached = {s.step for s in self.steps}
+        return next((step for step in reversed(COMPLAINT_STEPS) if step in reached), None)
+
+    @property
+    def open(self) -> bool:
+        """``True`` until the complaint is resolved."""
+        return self.reached("resolved") is None
+
+
+@attrs.frozen
+class WaitState:
+    """A wait on the client.
+
+    Attributes:
+        started: when and why the wait began.
+        ended: its end, ``None`` while still waiting.
+    """
+
+    started: WaitStarted
+    ended: WaitEnded | None
+
+    def overlap(self, start: datetime, end: datetime) -> float:
+        """Seconds of ``[start, end]`` spent in this wait."""
+        wait_end = self.ended.at if self.ended else end
+        lo, hi = max(start, self.started.at), min(end, wait_end)
+        return max(0.0, (hi - lo).total_seconds())
+
+
+@attrs.frozen
+class ChangeState:
+    """An adverse change with how the client heard of it.
+
+    Attributes:
+        change: the change, official at ``change.at``.
+        communications: every time the client was told, oldest first.
+    """
+
+    change: AdverseChange
+    communications: tuple[ChangeCommunicated, ...]
+
+    @property
+    def first_told(self) -> ChangeCommunicated | None:
+        """The first time the client was told, ``None`` if never."""
+        return self.communications[0] if self.communications else None
+
+
+@attrs.frozen
+class SituationState:
+    """A non-standard situation with the responses recorded for it."""
+
+    situation: Situation
+    responses: tuple[SituationResponse, ...]
+
+
+@attrs.frozen
+class GoalState:
+    """A joint goal with its progress entries."""
+
+    goal: Goal
+    progress: tuple[GoalProgress, ...]
+
+    @property
+    def latest(self) -> GoalProgress | None:
+        """The newest progress entry, ``None`` if none was recorded."""
+        return self.progress[-1] if self.progress else None
+
+
+@attrs.frozen
+class Timeline:
+    """One account's events in time order, with the queries principle checks need.
+
+    Construction checks the timeline as a whole: ids are unique, and an event
+    that continues a lifecycle refers to an opener of the right kind that
+    happened no later than itself. Events are kept in time order; events at the
+    same moment keep the order they were given in.
+
+    Attributes:
+        events: the events, oldest first.
+    """
+
+    events: tuple[Event, ...] = attrs.field(default=(), converter=_chronological)
+    _continued: dict[str, list[Event]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        continued: defaultdict[str, list[Event]] = defaultdict(list)
+        for event in self.events:
+            if event.ref is not None:
+                continued[event.ref].append(event)
+        object.__setattr__(self, "_continued", continued)
+        by_id: dict[str, Event] = {}
+        for index, event in enumerate(self.events):
+            if event.id in by_id:
+                raise InvalidValueError(
+                    f"events[{index}].id", f"duplicate event id {event.id!r}", record_id=event.id
+                )
+            by_id[event.id] = event
+        for index, event in enumerate(self.events):
+            problem = reference_problem(event, by_id)
+            if problem:
+                field = event.REF[0] if event.REF else "about"
+                raise InvalidValueError(f"events[{index}].{field}", problem, record_id=event.id)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def as_of(self, moment: datetime) -> Timeline:
+        """The timeline as it was known at *moment*: events after it are gone."""
+        return Timeline(tuple(e for e in self.events if e.at <= moment))
+
+    def of_type(self, kind: type[E]) -> tuple[E, ...]:
+        """The events of class *kind*, oldest first."""
+        return tuple(e for e in self.events if isinstance(e, kind))
+
+    def get(self, event_id: str) -> Event | None:
+        """The event with *event_id*, or ``None``."""
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def between(self, start: datetime, end: datetime) -> tuple[Event, ...]:
+        """Events with ``start <= at <= end``."""
+        return tuple(e for e in self.events if start <= e.at <= end)
+
+    # Interactions ---------------------------------------------------------------
+
+    def interactions(
+        self, *, personal: bool | None = None, initiated_by: str | None = None
+    ) -> tuple[Interaction, ...]:
+        """Interactions, optionally only personal ones or only those one side started."""
+        return tuple(
+            e
+            for e in self.of_type(Interaction)
+            if (personal is None or e.personal is personal)
+            and (initiated_by is None or e.initiated_by == initiated_by)
+        )
+
+    def last_contact(
+        self, *, personal: bool | None = True, initiated_by: str | None = None
+    ) -> Interaction | None:
+        """The newest interaction matching the filters (personal ones by default)."""
+        matching = self.interactions(personal=personal, initiated_by=initiated_by)
+        return matching[-1] if matching else None
+
+    def with_topic(self, topic: str) -> tuple[Interaction, ...]:
+        """Interactions that touched *topic* (``thanks``, ``future_plans``…)."""
+        return tuple(e for e in self.of_type(Interaction) if topic in e.topics)
+
+    # Lifecycles -----------------------------------------------------------------
+
+    def requests(self) -> tuple[RequestState, ...]:
+        """Every request with its committed answer dates and answer."""
+        return tuple(
+            RequestState(
+                request,
+                self._continuations(request, AnswerPromised),
+                next(iter(self._continuations(request, RequestAnswered)), None),
+            )
+            for request in self.of_type(Request)
+        )
+
+    def open_requests(self) -> tuple[RequestState, ...]:
+        """Requests that have no answer yet."""
+        return tuple(state for state in self.requests() if state.open)
+
+    def promises(self) -> tuple[PromiseState, ...]:
+        """Every promise with its renegotiations and outcome."""
+        return tuple(
+            PromiseState(
+                promise,
+                self._continuations(promise, PromiseRenegotiated),
+                next(iter(self._continuations(promise, PromiseKept)), None),
+            )
+            for promise in self.of_type(Promise)
+        )
+
+    def open_promises(self) -> tuple[PromiseState, ...]:
+        """Promises not delivered yet."""
+        return tuple(state for state in self.promises() if state.open)
+
+    def slipped_promises(self, as_of: datetime) -> tuple[PromiseState, ...]:
+        """Promises renegotiated at least once, or open past their due date at *as_of*."""
+        return tuple(
+            state for state in self.promises() if state.renegotiations or state.overdue(as_of)
+        )
+
+    def complaints(self) -> tuple[ComplaintState, ...]:
+        """Every complaint with the workflow steps it reached."""
+        return tuple(
+            ComplaintState(complaint, self._continuations(complaint, ComplaintStep))
+            for complaint in self.of_type(Complaint)
+        )
+
+    def open_complaints(self) -> tuple[ComplaintState, ...]:
+        """Complaints not resolved yet."""
+        return tuple(state for state in self.complaints() if state.open)
+
+    def waits(self) -> tuple[WaitState, ...]:
+        """Every wait on the client, ended or not."""
+        return tuple(
+            WaitState(started, next(iter(self._continuations(started, WaitEnded)), None))
+            for started in self.of_type(WaitStarted)
+        )
+
+    def paused_seconds(self, about: str, start: datetime, end: datetime) -> float:
+        """Seconds of ``[start, end]`` during which the clock of event *about* was paused.
+
+        A wait pauses the clock of the event it is about, and a wait about
+        nothing in particular pauses every clock. Overlapping waits count once.
+        """
+        spans = sorted(
+            (max(start, w.started.at), min(end, w.ended.at if w.ended else end))
+            for w in self.waits()
+            if w.started.about in (None, about)
+        )
+        total, covered_to = 0.0, start
+        for lo, hi in spans:
+            lo = max(lo, covered_to)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+                covered_to = hi
+        return total
+
+    def adverse_changes(self) -> tuple[ChangeState, ...]:
+        """Every adverse change with how the client heard of it."""
+        return tuple(
+            ChangeState(change, self._continuations(change, ChangeCommunicated))
+            for change in self.of_type(AdverseChange)
+        )
+
+    def situations(self) -> tuple[SituationState, ...]:
+        """Every non-standard situation with its recorded responses."""
+        return tuple(
+            SituationState(situation, self._continuations(situation, SituationResponse))
+            for situation in self.of_type(Situation)
+        )
+
+    def goals(self) -> tuple[GoalState, ...]:
+        """Every joint goal with its progress."""
+        return tuple(
+            GoalState(goal, self._continuations(goal, GoalProgress))
+            for goal in self.of_type(Goal)
+        )
+
+    def surveys(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> tuple[SurveyResponse, ...]:
+        """Survey responses, optionally only those with ``start <= at <= end``."""
+        return tuple(
+            s
+            for s in self.of_type(SurveyResponse)
+            if (start is None or s.at >= start) and (end is None or s.at <= end)
+        )
+
+    def decisions(self, finding: str | None = None) -> tuple[Decision, ...]:
+        """Manager decisions, optionally only those on *finding*."""
+        return tuple(d for d in self.of_type(Decision) if finding in (None, d.finding))
+
+    def _continuations(self, opener: Event, kind: type[E]) -> tuple[E, ...]:
+        return tuple(e for e in self._continued.get(opener.id, ()) if isinstance(e, kind))
+
+
+def reference_problem(event: Event, by_id: Mapping[str, Event]) -> str | None:
+    """What is wrong with the reference *event* makes to an earlier event, if anything.
+
+    Args:
+        event: the event whose ``REF`` field (or, for a wait, ``about``) is checked.
+        by_id: the other events of the timeline by id.
+
+    Returns:
+        ``None`` when the reference is sound or there is none, else the problem.
+    """
+    if event.REF:
+        target_id, expected = event.ref, event.REF[1]
+    elif isinstance(event, WaitStarted) and event.about is not None:
+        target_id, expected = event.about, Event
+    else:
+        return None
+    target = by_id.get(target_id) if target_id is not None else None
+    if target is None:
+        return f"no event with id {target_id!r} in this timeline"
+    if not isinstance(target, expected):
+        return f"{target_id!r} is a {target.kind}, expected a {expected.kind or 'event'}"
+    if target.at > event.at:
+        return f"{target_id!r} happens later ({target.at.isoformat()}) than this event"
+    return None
+

@@ -1,0 +1,1 @@
+"""Adapters that connect kamcore to portfolio sources and sinks."""

@@ -1,0 +1,73 @@
+"""The file adapter: portfolios from a JSON file or a folder of CSV tables.
+
+It is kamcore's embedded default source, registered in the ``kamcore``
+entry-point group like any third-party adapter. It reads:
+
+- ``portfolio.json`` (or ``file:portfolio.json``): the portfolio document;
+- a folder holding ``accounts.csv`` and optionally ``transactions.csv``, or the
+  path of such an ``accounts.csv``.
+
+Any other ``scheme:`` source is left to other plugins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kamcore import LoadResult, PortfolioFormatError, Problem, SourceError, hookimpl
+from kamcore.fileformat import decode_portfolio
+from kamcore_adapters.files._csv import read_csv_portfolio
+
+__all__ = ["kamcore_load_portfolio", "read_json_document"]
+
+_OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def _path_of(source: str) -> Path | None:
+    if source.startswith("file://"):
+        return Path(source.removeprefix("file://"))
+    if source.startswith("file:"):
+        return Path(source.removeprefix("file:"))
+    if _OTHER_SCHEME.match(source):
+        return None
+    return Path(source)
+
+
+def read_json_document(path: Path, source: str) -> Any:
+    """Parse the JSON file at *path*, with fractional numbers as exact ``Decimal``.
+
+    Raises:
+        SourceError: the file cannot be read.
+        PortfolioFormatError: the file is not UTF-8 JSON.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{source}: cannot read ({error.strerror or error})") from None
+    try:
+        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as error:
+        problem = Problem("$", f"not UTF-8 text (byte {error.start})")
+    except json.JSONDecodeError as error:
+        problem = Problem("$", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+    except RecursionError:
+        problem = Problem("$", "not a portfolio: nested too deeply")
+    raise PortfolioFormatError(source, [problem])
+
+
+@hookimpl
+def kamcore_load_portfolio(source: str, strict: bool) -> LoadResult | None:
+    """Load a JSON or CSV portfolio; see :func:`kamcore.hookspecs.kamcore_load_portfolio`."""
+    path = _path_of(source)
+    if path is None:
+        return None
+    if not path.exists():
+        raise SourceError(f"{source}: no such file or folder")
+    if path.is_dir() or path.suffix.lower() == ".csv":
+        document, orphans = read_csv_portfolio(path, source)
+        return decode_portfolio(document, source=source, strict=strict, set_aside=orphans)
+    return decode_portfolio(read_json_document(path, source), source=source, strict=strict)
