@@ -62,5 +62,7 @@ __all__ = [
     "load_portfolio",
 ]
 
-SAMPLE_PORTFOLIO: Final[str] = str(resources.files(__name__).joinpath("data", "sample-portfolio.json"))
+SAMPLE_PORTFOLIO: Final[str] = str(
+    resources.files(__name__).joinpath("data", "sample-portfolio.json")
+)
 """Path of the sample portfolio shipped with kamcore: the default source of the CLI."""

@@ -5,7 +5,7 @@ marked with :data:`kamcore.hookimpl`. Installed plugins are found through the
 ``kamcore`` entry-point group::
 
     # pyproject.toml of your plugin
-    [project.entry-points.kamcore]
+    [project.entry - points.kamcore]
     mycrm = "kamcore_mycrm.plugin"
 
 An application that embeds kamcore can also register a plugin object directly

@@ -7,7 +7,6 @@ every record. A converter raises :class:`BadValue` with a message for people.
 
 from __future__ import annotations
 
-import functools
 import math
 import typing
 from collections.abc import Callable, Mapping
@@ -30,20 +29,20 @@ Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
 
 
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (type(None), "null"),
+    (bool, "true/false"),
+    ((int, float, Decimal), "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float | Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next(
+        (name for kind, name in _JSON_TYPES if isinstance(value, kind)), type(value).__name__
+    )
 
 
 def _read_text(value: Any) -> str:
@@ -86,7 +85,7 @@ def _read_decimal(value: Any) -> Decimal:
     # Numbers arrive as Decimal (the JSON reader parses floats that way) or as
     # strings; a float is never accepted, as money must stay exact.
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise BadValue(f"expected a decimal amount such as \"1200.50\", got {_json_type(value)}")
+        raise BadValue(f'expected a decimal amount such as "1200.50", got {_json_type(value)}')
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -210,9 +209,17 @@ class FieldPlan:
     write: Writer
 
 
-@functools.cache
+_PLANS: dict[type, tuple[FieldPlan, ...]] = {}
+
+
 def plan(cls: type) -> tuple[FieldPlan, ...]:
     """The reading and writing plan for every init field of attrs class *cls*."""
+    if cls not in _PLANS:
+        _PLANS[cls] = _make_plan(cls)
+    return _PLANS[cls]
+
+
+def _make_plan(cls: type) -> tuple[FieldPlan, ...]:
     hints = typing.get_type_hints(cls)
     plans = []
     for field in attrs.fields(cls):
@@ -224,7 +231,7 @@ def plan(cls: type) -> tuple[FieldPlan, ...]:
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
         default = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            default = default.factory()  # type: ignore[attr-defined]
+            default = default.factory()
         plans.append(
             FieldPlan(
                 name=field.name,
@@ -272,7 +279,9 @@ def dump_value(field: FieldPlan, value: Any) -> Any:
 
 def _kept_fields(record: Any) -> tuple[FieldPlan, ...]:
     # Fields at their default are left out, so the written form is canonical.
-    return tuple(f for f in plan(type(record)) if f.required or getattr(record, f.name) != f.default)
+    return tuple(
+        f for f in plan(type(record)) if f.required or getattr(record, f.name) != f.default
+    )
 
 
 def dump_record(record: Any) -> dict[str, Any]:

@@ -109,15 +109,14 @@ class _Decoder:
         record_id: str | None,
         raw: Any,
         messages: list[tuple[str, str]],
+        *,
         account_id: str | None = None,
     ) -> None:
         problems = tuple(
             Problem(f"{location}.{field}" if field else location, message)
             for field, message in messages
         )
-        self.quarantine.append(
-            Quarantined(kind, location, record_id, account_id, problems, raw)
-        )
+        self.quarantine.append(Quarantined(kind, location, record_id, account_id, problems, raw))
 
     def record(
         self,
@@ -125,12 +124,15 @@ class _Decoder:
         kind: RecordKind,
         path: str,
         raw: Any,
+        *,
         account_id: str | None = None,
         skip: frozenset[str] = frozenset(),
     ) -> T | None:
         location, record_id = _label(path, raw)
         if not isinstance(raw, dict):
-            self.set_aside(kind, location, None, raw, [("", "expected an object")], account_id)
+            self.set_aside(
+                kind, location, None, raw, [("", "expected an object")], account_id=account_id
+            )
             return None
         fields, problems = read_fields(cls, {k: v for k, v in raw.items() if k not in skip})
         if not problems:
@@ -138,7 +140,7 @@ class _Decoder:
                 return cls(**fields)
             except InvalidValueError as error:
                 problems.append((error.field, error.reason))
-        self.set_aside(kind, location, record_id, raw, problems, account_id)
+        self.set_aside(kind, location, record_id, raw, problems, account_id=account_id)
         return None
 
     def event(self, path: str, raw: Any, account_id: str) -> Event | None:
@@ -153,9 +155,11 @@ class _Decoder:
                 else "expected an object"
             )
             field = "kind" if isinstance(raw, dict) else ""
-            self.set_aside("event", location, record_id, raw, [(field, message)], account_id)
+            self.set_aside(
+                "event", location, record_id, raw, [(field, message)], account_id=account_id
+            )
             return None
-        return self.record(cls, "event", path, raw, account_id, skip=frozenset({"kind"}))
+        return self.record(cls, "event", path, raw, account_id=account_id, skip=frozenset({"kind"}))
 
     def items(self, raw: Mapping[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
         value = raw.get(key, [])
@@ -184,7 +188,10 @@ class _Decoder:
             self.records(
                 Transaction,
                 "transaction",
-                [(f"{label}.transactions[{i}]", t) for i, t in enumerate(collections["transactions"])],
+                [
+                    (f"{label}.transactions[{i}]", t)
+                    for i, t in enumerate(collections["transactions"])
+                ],
                 account.id,
             ),
             account.id,
@@ -201,18 +208,24 @@ class _Decoder:
             if record.id in kept:
                 message = f"duplicate {kind} id {record.id!r}"
                 location = _label(path, raw)[0]
-                self.set_aside(kind, location, record.id, raw, [("id", message)], account_id)
+                self.set_aside(
+                    kind, location, record.id, raw, [("id", message)], account_id=account_id
+                )
             else:
                 kept[record.id] = record
         return list(kept.values())
 
     def records(
-        self, cls: type[T], kind: RecordKind, items: list[tuple[str, Any]], account_id: str | None = None
+        self,
+        cls: type[T],
+        kind: RecordKind,
+        items: list[tuple[str, Any]],
+        account_id: str | None = None,
     ) -> list[tuple[str, Any, T]]:
         return [
             (path, raw, record)
             for path, raw in items
-            if (record := self.record(cls, kind, path, raw, account_id)) is not None
+            if (record := self.record(cls, kind, path, raw, account_id=account_id)) is not None
         ]
 
     def timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
@@ -235,7 +248,7 @@ class _Decoder:
                 problem = (field, reference) if reference else None
             if problem:
                 location = _label(path, item)[0]
-                self.set_aside("event", location, event.id, item, [problem], account_id)
+                self.set_aside("event", location, event.id, item, [problem], account_id=account_id)
                 continue
             kept[event.id] = event
         return list(kept.values())

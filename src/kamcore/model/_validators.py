@@ -7,17 +7,18 @@ a bad value is reported the same way whether it comes from code or from a file.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, NoReturn
 
 import attrs
 
 from kamcore.errors import InvalidValueError
 
-T = TypeVar("T")
-Validator = Callable[[Any, "attrs.Attribute[T]", T], None]
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+CURRENCY_CODE_LENGTH: Final = 3
 
 
 def _record_id(instance: Any) -> str | None:
@@ -26,12 +27,12 @@ def _record_id(instance: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def fail(instance: Any, field: str, reason: str) -> None:
+def fail(instance: Any, field: str, reason: str) -> NoReturn:
     """Raise :class:`InvalidValueError` for *field* of *instance*."""
     raise InvalidValueError(field, reason, record_id=_record_id(instance))
 
 
-def aware(instance: Any, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+def aware(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require a timezone-aware :class:`datetime`."""
     if not isinstance(value, datetime):
         fail(instance, attribute.name, f"expected a datetime, got {type(value).__name__}")
@@ -39,15 +40,13 @@ def aware(instance: Any, attribute: attrs.Attribute[datetime], value: datetime) 
         fail(instance, attribute.name, "naive datetime; give an offset")
 
 
-def optional_aware(
-    instance: Any, attribute: attrs.Attribute[datetime | None], value: datetime | None
-) -> None:
+def optional_aware(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Like :func:`aware` but accepts ``None``."""
     if value is not None:
-        aware(instance, attribute, value)  # type: ignore[arg-type]
+        aware(instance, attribute, value)
 
 
-def text(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+def text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require a string that is not blank."""
     if not isinstance(value, str):
         fail(instance, attribute.name, f"expected a string, got {type(value).__name__}")
@@ -55,34 +54,34 @@ def text(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
         fail(instance, attribute.name, "must not be blank")
 
 
-def optional_text(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Like :func:`text` but accepts ``None``."""
     if value is not None:
-        text(instance, attribute, value)  # type: ignore[arg-type]
+        text(instance, attribute, value)
 
 
-def texts(instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+def texts(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require a tuple of non-blank strings."""
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             fail(instance, f"{attribute.name}[{index}]", "must be a non-blank string")
 
 
-def one_of(choices: Collection[str]) -> Validator[str]:
+def one_of(choices: Collection[str]) -> Validator:
     """Require one of *choices*; the error lists them."""
     ordered = sorted(choices)
 
-    def check(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value not in choices:
             fail(instance, attribute.name, f"{value!r} is not one of {', '.join(ordered)}")
 
     return check
 
 
-def instances_of(kind: type) -> Validator[tuple[Any, ...]]:
+def instances_of(kind: type) -> Validator:
     """Require a tuple whose items are all *kind*."""
 
-    def check(instance: Any, attribute: attrs.Attribute[tuple[Any, ...]], value: Any) -> None:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple):
             fail(instance, attribute.name, f"expected a tuple, got {type(value).__name__}")
         for index, item in enumerate(value):
@@ -96,7 +95,7 @@ def instances_of(kind: type) -> Validator[tuple[Any, ...]]:
     return check
 
 
-def finite_decimal(instance: Any, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+def finite_decimal(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require a finite :class:`~decimal.Decimal` (never a float: money is exact)."""
     if not isinstance(value, Decimal):
         fail(instance, attribute.name, f"expected a Decimal, got {type(value).__name__}")
@@ -104,10 +103,10 @@ def finite_decimal(instance: Any, attribute: attrs.Attribute[Decimal], value: De
         fail(instance, attribute.name, "must be a finite number")
 
 
-def score(low: float, high: float) -> Validator[float | None]:
+def score(low: float, high: float) -> Validator:
     """Require ``None`` or a number within ``[low, high]``."""
 
-    def check(instance: Any, attribute: attrs.Attribute[float | None], value: Any) -> None:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -118,7 +117,18 @@ def score(low: float, high: float) -> Validator[float | None]:
     return check
 
 
-def currency(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+def currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require an ISO 4217 code: three upper-case ASCII letters."""
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+    if not (
+        isinstance(value, str)
+        and len(value) == CURRENCY_CODE_LENGTH
+        and value.isascii()
+        and value.isalpha()
+        and value.isupper()
+    ):
         fail(instance, attribute.name, f"{value!r} is not an ISO 4217 code such as EUR")
+
+
+def frozen_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
+    """Converter: any iterable becomes a tuple, so records stay immutable."""
+    return tuple(items)

@@ -116,12 +116,14 @@ class Account:
         factory=dict, converter=_freeze_facts, validator=_valid_facts
     )
     contacts: tuple[Contact, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.instances_of(Contact)
+        factory=tuple, converter=v.frozen_tuple, validator=v.instances_of(Contact)
     )
-    needs: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=v.texts)
-    preferences: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=v.texts)
+    needs: tuple[str, ...] = attrs.field(factory=tuple, converter=v.frozen_tuple, validator=v.texts)
+    preferences: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.frozen_tuple, validator=v.texts
+    )
     personal_notes: tuple[PersonalNote, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.instances_of(PersonalNote)
+        factory=tuple, converter=v.frozen_tuple, validator=v.instances_of(PersonalNote)
     )
 
     def __attrs_post_init__(self) -> None:

@@ -62,12 +62,13 @@ ADVERSE_CHANGES: Final = frozenset({"price_change", "delay", "discontinued", "ot
 DECISIONS: Final = frozenset({"snooze", "acknowledge"})
 """What a manager can decide about a finding."""
 
+
 def _optional_text_field() -> Any:
     return attrs.field(default=None, validator=v.optional_text)
 
 
 def _texts_field() -> Any:
-    return attrs.field(default=(), converter=tuple, validator=v.texts)
+    return attrs.field(factory=tuple, converter=v.frozen_tuple, validator=v.texts)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,7 +104,7 @@ class Event:
     at: datetime = attrs.field(validator=v.aware)
     by: str | None = _optional_text_field()
     documents: tuple[Document, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.instances_of(Document)
+        factory=tuple, converter=v.frozen_tuple, validator=v.instances_of(Document)
     )
 
     @property

@@ -23,6 +23,10 @@ ROLES: Final = frozenset(
 """Roles of the people on our side."""
 
 
+def _chronological_reports(items: Iterable[Report]) -> tuple[Report, ...]:
+    return tuple(sorted(items, key=lambda r: r.at))
+
+
 def _chronological_transactions(items: Iterable[Transaction]) -> tuple[Transaction, ...]:
     return tuple(sorted(items, key=lambda t: t.at))
 
@@ -62,7 +66,9 @@ class Report:
     id: str = attrs.field(validator=v.text)
     at: datetime = attrs.field(validator=v.aware)
     to: str = attrs.field(validator=v.text)
-    account_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=v.texts)
+    account_ids: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.frozen_tuple, validator=v.texts
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -140,11 +146,11 @@ class Portfolio:
 
     files: Mapping[str, ClientFile] = attrs.field(factory=dict, converter=_index_files)
     staff: tuple[StaffMember, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.instances_of(StaffMember)
+        factory=tuple, converter=v.frozen_tuple, validator=v.instances_of(StaffMember)
     )
     reports: tuple[Report, ...] = attrs.field(
         default=(),
-        converter=lambda reports: tuple(sorted(reports, key=lambda r: r.at)),
+        converter=_chronological_reports,
         validator=v.instances_of(Report),
     )
     exported_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)

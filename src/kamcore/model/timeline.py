@@ -36,7 +36,6 @@ from kamcore.model.events import (
 
 __all__ = [
     "ChangeState",
-    "reference_problem",
     "ComplaintState",
     "GoalState",
     "PromiseState",
@@ -44,6 +43,7 @@ __all__ = [
     "SituationState",
     "Timeline",
     "WaitState",
+    "reference_problem",
 ]
 
 E = TypeVar("E", bound=Event)
@@ -347,11 +347,11 @@ class Timeline:
             if w.started.about in (None, about)
         )
         total, covered_to = 0.0, start
-        for lo, hi in spans:
-            lo = max(lo, covered_to)
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-                covered_to = hi
+        for span_start, span_end in spans:
+            lo = max(span_start, covered_to)
+            if span_end > lo:
+                total += (span_end - lo).total_seconds()
+                covered_to = span_end
         return total
 
     def adverse_changes(self) -> tuple[ChangeState, ...]:
@@ -371,8 +371,7 @@ class Timeline:
     def goals(self) -> tuple[GoalState, ...]:
         """Every joint goal with its progress."""
         return tuple(
-            GoalState(goal, self._continuations(goal, GoalProgress))
-            for goal in self.of_type(Goal)
+            GoalState(goal, self._continuations(goal, GoalProgress)) for goal in self.of_type(Goal)
         )
 
     def surveys(
@@ -417,4 +416,3 @@ def reference_problem(event: Event, by_id: Mapping[str, Event]) -> str | None:
     if target.at > event.at:
         return f"{target_id!r} happens later ({target.at.isoformat()}) than this event"
     return None
-

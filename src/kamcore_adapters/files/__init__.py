@@ -53,7 +53,9 @@ def read_json_document(path: Path, source: str) -> Any:
     except UnicodeDecodeError as error:
         problem = Problem("$", f"not UTF-8 text (byte {error.start})")
     except json.JSONDecodeError as error:
-        problem = Problem("$", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        problem = Problem(
+            "$", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        )
     except RecursionError:
         problem = Problem("$", "not a portfolio: nested too deeply")
     raise PortfolioFormatError(source, [problem])

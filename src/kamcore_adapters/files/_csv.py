@@ -42,9 +42,13 @@ def _rows(path: Path, source: str) -> list[dict[str, str]]:
             reader = csv.DictReader(handle)
             rows = list(reader)
     except OSError as error:
-        raise SourceError(f"{source}: cannot read {path.name} ({error.strerror or error})") from None
+        raise SourceError(
+            f"{source}: cannot read {path.name} ({error.strerror or error})"
+        ) from None
     except (UnicodeDecodeError, csv.Error) as error:
-        raise PortfolioFormatError(source, [Problem(path.name, f"not a UTF-8 CSV table: {error}")]) from None
+        raise PortfolioFormatError(
+            source, [Problem(path.name, f"not a UTF-8 CSV table: {error}")]
+        ) from None
     return rows
 
 
@@ -94,6 +98,13 @@ def read_csv_portfolio(path: Path, source: str) -> tuple[dict[str, Any], list[Qu
             location = f"transactions.csv line {line}"
             problem = Problem(f"{location}.account_id", "no account with this id in accounts.csv")
             orphans.append(
-                Quarantined("transaction", location, record.get("id"), row.get("account_id"), (problem,), row)
+                Quarantined(
+                    "transaction",
+                    location,
+                    record.get("id"),
+                    row.get("account_id"),
+                    (problem,),
+                    row,
+                )
             )
     return {"format": FORMAT, "version": VERSION, "accounts": accounts}, orphans
