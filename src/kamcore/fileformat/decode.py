@@ -230,28 +230,45 @@ class _Decoder:
 
     def timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
         read: list[tuple[str, Any, Event]] = []
+        set_aside: set[str] = set()
         for index, item in enumerate(raw):
             path = f"{label}.events[{index}]"
             event = self.event(path, item, account_id)
             if event is not None:
                 read.append((path, item, event))
-        # Check references in time order, so a reference to an event that was
-        # itself set aside is caught as missing.
+            elif record_id := _label(path, item)[1]:
+                set_aside.add(record_id)
+        # In time order, every event a reference may point to is decided before
+        # the reference is checked.
         read.sort(key=lambda entry: (entry[2].at, entry[2].REF is not None))
+        candidates: dict[str, Event] = {}
+        for _, _, event in read:
+            candidates.setdefault(event.id, event)
         kept: dict[str, Event] = {}
         for path, item, event in read:
-            if event.id in kept:
-                problem: tuple[str, str] | None = ("id", f"duplicate event id {event.id!r}")
-            else:
-                reference = reference_problem(event, kept)
-                field = event.REF[0] if event.REF else "about"
-                problem = (field, reference) if reference else None
+            problem = self.timeline_problem(event, kept, candidates, set_aside)
             if problem:
                 location = _label(path, item)[0]
                 self.set_aside("event", location, event.id, item, [problem], account_id=account_id)
+                if event.id not in kept:
+                    set_aside.add(event.id)
+                    candidates.pop(event.id, None)
                 continue
             kept[event.id] = event
         return list(kept.values())
+
+    @staticmethod
+    def timeline_problem(
+        event: Event, kept: Mapping[str, Event], candidates: Mapping[str, Event], set_aside: set[str]
+    ) -> tuple[str, str] | None:
+        if event.id in kept:
+            return ("id", f"duplicate event id {event.id!r}")
+        field = event.REF[0] if event.REF else "about"
+        target = getattr(event, field, None)
+        if target in set_aside and target not in candidates:
+            return (field, f"refers to {target!r}, which was set aside")
+        reference = reference_problem(event, candidates)
+        return (field, reference) if reference else None
 
     def portfolio(self, document: Any) -> Portfolio:
         if not isinstance(document, dict):
