@@ -12,10 +12,12 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "FormatError",
     "InvalidValueError",
     "KamcoreError",
     "PortfolioFormatError",
     "Problem",
+    "RuleSetError",
     "SourceError",
     "UnknownAccountError",
 ]
@@ -59,13 +61,11 @@ class Problem:
         return f"{self.location}: {self.message}"
 
 
-class PortfolioFormatError(KamcoreError):
-    """A portfolio source was refused because some of its records are invalid.
-
-    Raised by strict loading, listing **every** problem found, not only the first.
+class FormatError(KamcoreError):
+    """A document was refused; the error lists **every** problem found, not only the first.
 
     Attributes:
-        source: the source as the caller named it (a path, a URL…).
+        source: the document as the caller named it (a path, a URL…).
         problems: every problem found, in document order.
     """
 
@@ -75,6 +75,18 @@ class PortfolioFormatError(KamcoreError):
         count = len(self.problems)
         head = f"{source}: {count} problem{'s' if count != 1 else ''}"
         super().__init__("\n  ".join([head, *map(str, self.problems)]))
+
+
+class PortfolioFormatError(FormatError):
+    """A portfolio source was refused because some of its records are invalid.
+
+    Raised by strict loading, and in both loading modes when the document as a
+    whole is unreadable.
+    """
+
+
+class RuleSetError(FormatError):
+    """A rule set was refused: each problem names the rule and what is wrong with it."""
 
 
 class SourceError(KamcoreError):

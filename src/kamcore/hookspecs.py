@@ -18,11 +18,13 @@ releases without breaking plugins; arguments are never removed or renamed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from kamcore.classification.metrics import Metric
     from kamcore.fileformat import LoadResult
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
@@ -65,4 +67,31 @@ def kamcore_load_portfolio(source: str, strict: bool) -> LoadResult | None:
     Build the result with :func:`kamcore.fileformat.decode_portfolio` where the
     source can be turned into the documented portfolio document, so that every
     source validates records the same way.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Classification
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kamcore_metrics() -> Iterable[Metric] | None:
+    """Provide metrics that classification rules can read as ``metric.NAME``.
+
+    Called once each time a rule set is loaded or compiled
+    (:func:`kamcore.classification.load_classifier`, ``kamcore classify``,
+    ``kamcore rules check``). Every plugin's metrics are used; a name given
+    twice, by two plugins or by a plugin and the rule set, is an error.
+
+    This is how a company's own criteria that need code get in: a software
+    seller's plugin can measure its potential by the number of field sales
+    representatives a client employs, and the rule set weighs
+    ``metric.field_sales_reps`` like any other value.
+
+    :return: objects with ``name``, ``description`` and
+        ``compute(client, as_of) -> number | None``, or ``None`` for none (see
+        :class:`kamcore.classification.Metric`; :class:`kamcore.classification.PluginMetric`
+        wraps a plain function). ``compute`` must be pure and read only data up to
+        ``as_of``.
     """

@@ -18,7 +18,19 @@ import attrs
 
 from kamcore.model import Contact, Document, PersonalNote
 
-__all__ = ["BadValue", "FieldPlan", "dump_record", "plan", "read_datetime", "read_fields"]
+__all__ = [
+    "BadValue",
+    "FieldPlan",
+    "dump_record",
+    "plan",
+    "read_bool",
+    "read_datetime",
+    "read_decimal",
+    "read_fields",
+    "read_int",
+    "read_number",
+    "read_text",
+]
 
 
 class BadValue(Exception):
@@ -45,7 +57,8 @@ def _json_type(value: Any) -> str:
     )
 
 
-def _read_text(value: Any) -> str:
+def read_text(value: Any) -> str:
+    """A non-blank string."""
     if not isinstance(value, str):
         raise BadValue(f"expected a string, got {_json_type(value)}")
     if not value.strip():
@@ -53,7 +66,8 @@ def _read_text(value: Any) -> str:
     return value
 
 
-def _read_bool(value: Any) -> bool:
+def read_bool(value: Any) -> bool:
+    """``true`` or ``false``."""
     if not isinstance(value, bool):
         raise BadValue(f"expected true or false, got {_json_type(value)}")
     return value
@@ -81,7 +95,8 @@ def _read_date(value: Any) -> date:
         raise BadValue(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
 
 
-def _read_decimal(value: Any) -> Decimal:
+def read_decimal(value: Any) -> Decimal:
+    """An exact amount, from a decimal string or a number."""
     # Numbers arrive as Decimal (the JSON reader parses floats that way) or as
     # strings; a float is never accepted, as money must stay exact.
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
@@ -95,7 +110,8 @@ def _read_decimal(value: Any) -> Decimal:
     return amount
 
 
-def _read_number(value: Any) -> float:
+def read_number(value: Any) -> float:
+    """A finite number (integers and decimals alike), as a float."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise BadValue(f"expected a number, got {_json_type(value)}")
     number = float(value)
@@ -104,7 +120,8 @@ def _read_number(value: Any) -> float:
     return number
 
 
-def _read_int(value: Any) -> int:
+def read_int(value: Any) -> int:
+    """A whole number."""
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, Decimal | float) and value == int(value):
             return int(value)
@@ -116,7 +133,7 @@ def _read_fact(value: Any) -> str | int | float | bool:
     if isinstance(value, str | bool | int):
         return value
     if isinstance(value, Decimal | float):
-        return _read_number(value)
+        return read_number(value)
     raise BadValue(f"expected text, a number or true/false, got {_json_type(value)}")
 
 
@@ -168,14 +185,14 @@ def _write_record(record: Any) -> dict[str, Any]:
 
 
 _READERS: dict[Any, Reader] = {
-    str: _read_text,
-    bool: _read_bool,
+    str: read_text,
+    bool: read_bool,
     datetime: read_datetime,
     date: _read_date,
-    Decimal: _read_decimal,
-    float: _read_number,
-    int: _read_int,
-    tuple[str, ...]: _read_list(_read_text),
+    Decimal: read_decimal,
+    float: read_number,
+    int: read_int,
+    tuple[str, ...]: _read_list(read_text),
     Mapping[str, str | int | float | bool]: _read_facts,
     tuple[Contact, ...]: _read_list(_read_record(Contact)),
     tuple[PersonalNote, ...]: _read_list(_read_record(PersonalNote)),

@@ -1,0 +1,321 @@
+"""Compile a rule set once, then classify accounts with it and explain each result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from kamcore.classification.conditions import compile_condition, condition_fields
+from kamcore.classification.metrics import METRIC_KINDS, Metric
+from kamcore.classification.ruleset import Criterion, RuleSet, Tier
+from kamcore.errors import Problem, RuleSetError
+from kamcore.model import ClientFile, Portfolio
+
+__all__ = ["Classification", "Classifier", "Contribution", "compile_rules"]
+
+_ABSENT: Final = None
+Values = dict[str, Any]
+Getter = Callable[[ClientFile, datetime], Any]
+
+
+@attrs.frozen
+class Contribution:
+    """What one criterion added to an account's score, and why.
+
+    Attributes:
+        criterion: the criterion's id.
+        label: its name for people.
+        weight: its weight in the rule set.
+        points: 1 or 0 for a condition criterion; the band's points for a graded one.
+        score: ``weight * points``: what it added.
+        evidence: the values it read, by field name (``None`` when absent).
+    """
+
+    criterion: str
+    label: str
+    weight: float
+    points: float
+    score: float
+    evidence: Mapping[str, Any]
+
+    @property
+    def matched(self) -> bool:
+        """Whether the criterion counted at all."""
+        return self.points != 0
+
+
+@attrs.frozen(eq=False)
+class Classification:
+    """An account's tier and score as of a moment, with the explanation behind it.
+
+    The per-criterion explanation is built only when asked for, so classifying
+    a large portfolio pays for explanations of the accounts someone looks at.
+
+    Attributes:
+        account_id: the account.
+        as_of: the moment classified at.
+        tier: the tier's id.
+        key: whether the tier is a key-client tier.
+        score: the sum of the contributions.
+        recorded_tier: the tier the source recorded, for comparison (``None`` if unknown).
+    """
+
+    account_id: str
+    as_of: datetime
+    tier: str
+    key: bool
+    score: float
+    recorded_tier: str | None
+    _points: tuple[float, ...] = attrs.field(repr=False)
+    _values: Values = attrs.field(repr=False)
+    _classifier: Classifier = attrs.field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.account_id, self.as_of, self.tier, self.key, self.score, self._points)
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]:
+        """Each criterion's contribution, in rule-set order."""
+        return tuple(
+            Contribution(
+                criterion=criterion.id,
+                label=criterion.label or criterion.id,
+                weight=criterion.weight,
+                points=points,
+                score=criterion.weight * points,
+                evidence={f: self._values.get(f) for f in sorted(fields)},
+            )
+            for (criterion, fields, _), points in zip(
+                self._classifier.criteria, self._points, strict=True
+            )
+        )
+
+    @property
+    def tier_reason(self) -> str:
+        """Why the account got its tier, in a sentence."""
+        return self._classifier.tier_reason(self.tier, self.score)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the computed tier differs from the recorded one."""
+        return self.recorded_tier is not None and self.recorded_tier != self.tier
+
+    def as_dict(self) -> dict[str, Any]:
+        """The classification and its explanation as JSON-ready values."""
+        return {
+            "account_id": self.account_id,
+            "as_of": self.as_of.isoformat(),
+            "tier": self.tier,
+            "key": self.key,
+            "score": self.score,
+            "recorded_tier": self.recorded_tier,
+            "tier_reason": self.tier_reason,
+            "contributions": [
+                {
+                    "criterion": c.criterion,
+                    "label": c.label,
+                    "weight": c.weight,
+                    "points": c.points,
+                    "score": c.score,
+                    "evidence": dict(c.evidence),
+                }
+                for c in self.contributions
+            ],
+        }
+
+    def explain(self) -> str:
+        """The explanation as text a manager can read and defend."""
+        lines = [
+            f"{self.account_id}: tier {self.tier}{' (key client)' if self.key else ''}, "
+            f"score {self.score:g} as of {self.as_of.date().isoformat()}",
+            f"  {self.tier_reason}",
+        ]
+        if self.changed:
+            lines.append(f"  recorded tier was {self.recorded_tier}")
+        for c in self.contributions:
+            mark = "+" if c.matched else " "
+            evidence = ", ".join(f"{k}={_shown(v)}" for k, v in c.evidence.items())
+            lines.append(f"  {mark} {c.score:>6g}  {c.label} (weight {c.weight:g}; {evidence})")
+        return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, str):
+        return repr(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _graded(
+    field: str, thresholds: tuple[float, ...], points: tuple[float, ...]
+) -> Callable[[Values], float]:
+    pairs = tuple(reversed(tuple(zip(thresholds, points, strict=True))))
+
+    def score(values: Values) -> float:
+        value = values.get(field)
+        if value is None or isinstance(value, bool | str):
+            return 0.0
+        for threshold, reached in pairs:
+            if value >= threshold:
+                return reached
+        return 0.0
+
+    return score
+
+
+def _criterion_scorer(criterion: Criterion) -> tuple[frozenset[str], Callable[[Values], float]]:
+    if criterion.when is not None:
+        predicate = compile_condition(criterion.when)
+        return condition_fields(criterion.when), lambda values: 1.0 if predicate(values) else 0.0
+    field = criterion.field or ""  # a criterion without a condition is graded on a field
+    return frozenset({field}), _graded(
+        field,
+        tuple(b.threshold for b in criterion.bands),
+        tuple(b.points for b in criterion.bands),
+    )
+
+
+class Classifier:
+    """A rule set compiled for classifying many accounts.
+
+    Build it with :func:`compile_rules`. It is immutable and safe to share
+    between threads; it holds no account data.
+    """
+
+    def __init__(self, rules: RuleSet, metrics: Mapping[str, Metric]) -> None:
+        self.rules = rules
+        self.criteria = tuple((c, *_criterion_scorer(c)) for c in rules.criteria)
+        self.tiers: tuple[tuple[Tier, Callable[[Values], bool]], ...] = tuple(
+            (tier, _tier_predicate(tier)) for tier in rules.tiers
+        )
+        fields = set().union(*(fields for _, fields, _ in self.criteria))
+        for tier in rules.tiers:
+            if tier.when is not None:
+                fields |= condition_fields(tier.when)
+        fields.discard("score")
+        self.getters: tuple[tuple[str, Getter], ...] = tuple(
+            (name, _getter(name, rules, metrics)) for name in sorted(fields)
+        )
+
+    def values(self, client: ClientFile, as_of: datetime) -> Values:
+        """The values the rules read for *client* as of *as_of*."""
+        return {name: get(client, as_of) for name, get in self.getters}
+
+    def classify(self, client: ClientFile, as_of: datetime) -> Classification:
+        """Classify one account as of *as_of* (only data up to then counts)."""
+        values = self.values(client, as_of)
+        points = tuple(score(values) for _, _, score in self.criteria)
+        total = sum(c.weight * p for (c, _, _), p in zip(self.criteria, points, strict=True))
+        values["score"] = total
+        tier = self.qualified_tier(values)
+        del values["score"]
+        return Classification(
+            account_id=client.id,
+            as_of=as_of,
+            tier=tier.id,
+            key=tier.key,
+            score=total,
+            recorded_tier=client.account.tier,
+            points=points,
+            values=values,
+            classifier=self,
+        )
+
+    def classify_portfolio(
+        self, portfolio: Portfolio, as_of: datetime
+    ) -> dict[str, Classification]:
+        """Classify every account of *portfolio*; the result is keyed by account id."""
+        return {client.id: self.classify(client, as_of) for client in portfolio}
+
+    def qualified_tier(self, values: Values) -> Tier:
+        """The first tier whose entry conditions *values* (with ``score``) meet."""
+        return next(tier for tier, qualifies in self.tiers if qualifies(values))
+
+    def tier_reason(self, tier_id: str, score: float) -> str:
+        """Why an account with *score* lands in *tier_id*."""
+        tier = self.rules.tier(tier_id)
+        if tier.min_score is None and tier.when is None:
+            return f"no higher tier's entry conditions are met, so {tier.id!r}"
+        parts = []
+        if tier.min_score is not None:
+            parts.append(f"score {score:g} >= {tier.min_score:g}")
+        if tier.when is not None:
+            parts.append("its entry condition holds")
+        return f"{tier.id!r}: " + " and ".join(parts)
+
+
+def _tier_predicate(tier: Tier) -> Callable[[Values], bool]:
+    condition = compile_condition(tier.when) if tier.when is not None else None
+    minimum = tier.min_score
+
+    def qualifies(values: Values) -> bool:
+        if minimum is not None and values["score"] < minimum:
+            return False
+        return condition is None or condition(values)
+
+    return qualifies
+
+
+def _getter(name: str, rules: RuleSet, metrics: Mapping[str, Metric]) -> Getter:
+    namespace, _, rest = name.partition(".")
+    if namespace == "fact":
+        return lambda client, _: client.account.facts.get(rest, _ABSENT)
+    if name == "account.tier":
+        return lambda client, _: client.account.tier
+    if name == "account.owner":
+        return lambda client, _: client.account.owner
+    spec = next((m for m in rules.metrics if m.name == rest), None)
+    if spec is not None:
+        compute, _, _ = METRIC_KINDS[spec.kind]
+        money = rules.currency
+        return lambda client, as_of: compute(spec, client, as_of, money)
+    plugin_metric = metrics[rest]
+    return plugin_metric.compute
+
+
+def compile_rules(rules: RuleSet, metrics: Iterable[Metric] = ()) -> Classifier:
+    """Compile *rules* into a :class:`Classifier`.
+
+    Args:
+        rules: a validated rule set.
+        metrics: metrics provided by plugins (``kamcore_metrics``), which the
+            rules may read as ``metric.NAME``.
+
+    Raises:
+        RuleSetError: a plugin metric clashes with a metric of the rule set or
+            another plugin's, or a condition reads a metric nobody provides.
+    """
+    provided: dict[str, Metric] = {}
+    problems = []
+    declared = {spec.name for spec in rules.metrics}
+    for metric in metrics:
+        if metric.name in declared or metric.name in provided:
+            problems.append(
+                Problem(f"metrics.{metric.name}", "declared twice (by the rule set or a plugin)")
+            )
+        provided[metric.name] = metric
+    classifier_fields: set[str] = set()
+    for criterion in rules.criteria:
+        classifier_fields |= _criterion_scorer(criterion)[0]
+    for tier in rules.tiers:
+        if tier.when is not None:
+            classifier_fields |= condition_fields(tier.when)
+    for field in sorted(classifier_fields):
+        namespace, _, rest = field.partition(".")
+        if namespace == "metric" and rest not in declared and rest not in provided:
+            problems.append(Problem(field, f"no rule-set or plugin metric named {rest!r}"))
+    if problems:
+        raise RuleSetError(rules.source, problems)
+    return Classifier(rules, provided)
