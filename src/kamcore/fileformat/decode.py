@@ -259,7 +259,10 @@ class _Decoder:
 
     @staticmethod
     def timeline_problem(
-        event: Event, kept: Mapping[str, Event], candidates: Mapping[str, Event], set_aside: set[str]
+        event: Event,
+        kept: Mapping[str, Event],
+        candidates: Mapping[str, Event],
+        set_aside: set[str],
     ) -> tuple[str, str] | None:
         if event.id in kept:
             return ("id", f"duplicate event id {event.id!r}")
