@@ -39,5 +39,7 @@ def test_hook_docstring_says_when_what_and_whether_first_result_wins(
         assert f":param {parameter}:" in doc, f"{name}: document {parameter}"
     if options.get("firstresult"):
         assert "Stops at the first non-``None`` result" in doc
-    section = DOCS.read_text(encoding="utf-8").split(f"### `{name}(", 1)[1].split("\n### ", 1)[0]
-    assert ("`firstresult`" in section) == bool(options.get("firstresult"))
+    section = DOCS.read_text(encoding="utf-8").split(f"### `{name}(", 1)[1]
+    section = section.split("\n### ", 1)[0].split("\n## ", 1)[0]
+    expected = "**First result wins**" if options.get("firstresult") else "**All results are used**"
+    assert expected in section
