@@ -29,7 +29,13 @@ from kamcore.classification.metrics import (
     MissingRateError,
     PluginMetric,
 )
-from kamcore.classification.rulefile import dumps_toml, parse_rules, read_rules, rules_document
+from kamcore.classification.rulefile import (
+    dumps_json,
+    dumps_toml,
+    parse_rules,
+    read_rules,
+    rules_document,
+)
 from kamcore.classification.ruleset import (
     Band,
     Criterion,
@@ -65,6 +71,7 @@ __all__ = [
     "TierHistory",
     "TierPeriod",
     "compile_rules",
+    "dumps_json",
     "dumps_toml",
     "load_classifier",
     "parse_rules",

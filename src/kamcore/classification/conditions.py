@@ -30,7 +30,7 @@ Scalar: TypeAlias = str | int | float | bool
 """A value a condition compares with."""
 
 Values: TypeAlias = Mapping[str, Any]
-"""The values a condition reads, by field name; a missing field reads as absent."""
+"""The values a condition reads, by field name; a missing field or ``None`` is absent."""
 
 Predicate: TypeAlias = Callable[[Values], bool]
 
@@ -76,15 +76,14 @@ _TESTS: Final[dict[str, Callable[[Any, Any], bool]]] = {
 OPERATORS: Final = frozenset({*_TESTS, "exists"})
 """The comparison operators a :class:`Compare` may use."""
 
-_ABSENT: Final = object()
-
 
 @attrs.frozen
 class Compare:
     """Compare one field with a value.
 
-    A field that is absent makes every comparison false, except ``exists``,
-    which is true exactly when the field is present.
+    A field that is absent (missing, or ``None`` as a metric with no data)
+    makes every comparison false, except ``exists``, which is true exactly when
+    the field is present.
 
     Attributes:
         field: the value to read, e.g. ``fact.segment``, ``metric.amount_12m``, ``score``.
@@ -141,12 +140,12 @@ def _compile_compare(condition: Compare) -> Predicate:
     field, expected = condition.field, condition.value
     if condition.op == "exists":
         wanted = bool(expected)
-        return lambda values: (values.get(field, _ABSENT) is not _ABSENT) is wanted
+        return lambda values: (values.get(field) is not None) is wanted
     test = _TESTS[condition.op]
 
     def predicate(values: Values) -> bool:
-        actual = values.get(field, _ABSENT)
-        return actual is not _ABSENT and actual is not None and test(actual, expected)
+        actual = values.get(field)
+        return actual is not None and test(actual, expected)
 
     return predicate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
@@ -16,7 +16,6 @@ from kamcore.model import ClientFile, Portfolio
 
 __all__ = ["Classification", "Classifier", "Contribution", "compile_rules"]
 
-_ABSENT: Final = None
 Values = dict[str, Any]
 Getter = Callable[[ClientFile, datetime], Any]
 
@@ -271,7 +270,7 @@ def _tier_predicate(tier: Tier) -> Callable[[Values], bool]:
 def _getter(name: str, rules: RuleSet, metrics: Mapping[str, Metric]) -> Getter:
     namespace, _, rest = name.partition(".")
     if namespace == "fact":
-        return lambda client, _: client.account.facts.get(rest, _ABSENT)
+        return lambda client, _: client.account.facts.get(rest)
     if name == "account.tier":
         return lambda client, _: client.account.tier
     if name == "account.owner":

@@ -149,26 +149,31 @@ def _in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> list[Tr
     return [t for t in client.transactions if start < t.at <= end]
 
 
+def _purchases_in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> int:
+    # A refund or credit note (a negative amount) is not a purchase.
+    return sum(1 for t in _in_window(spec, client, as_of) if t.amount > 0)
+
+
 def _amount(spec: MetricSpec, client: ClientFile, as_of: datetime, money: CurrencyTable) -> float:
     transactions = _in_window(spec, client, as_of)
     return float(sum((money.to_base(client.id, t) for t in transactions), Decimal(0)))
 
 
 def _purchases(spec: MetricSpec, client: ClientFile, as_of: datetime, _: CurrencyTable) -> int:
-    return len(_in_window(spec, client, as_of))
+    return _purchases_in_window(spec, client, as_of)
 
 
 def _purchases_per_month(
     spec: MetricSpec, client: ClientFile, as_of: datetime, _: CurrencyTable
 ) -> float:
     months = (spec.window_days or 0) / DAYS_PER_MONTH
-    return len(_in_window(spec, client, as_of)) / months if months else 0.0
+    return _purchases_in_window(spec, client, as_of) / months if months else 0.0
 
 
 def _days_since_purchase(
     _: MetricSpec, client: ClientFile, as_of: datetime, __: CurrencyTable
 ) -> float | None:
-    past = [t.at for t in client.transactions if t.at <= as_of]
+    past = [t.at for t in client.transactions if t.at <= as_of and t.amount > 0]
     return (as_of - max(past)).total_seconds() / 86400 if past else None
 
 

@@ -46,7 +46,15 @@ from kamcore.fileformat._fields import (
 )
 from kamcore.model import COMPLAINT_STEPS
 
-__all__ = ["ACCOUNT_FIELDS", "PERIODS", "dumps_toml", "parse_rules", "read_rules", "rules_document"]
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "PERIODS",
+    "dumps_json",
+    "dumps_toml",
+    "parse_rules",
+    "read_rules",
+    "rules_document",
+]
 
 T = TypeVar("T")
 
@@ -157,7 +165,7 @@ class _Parser:
             return None
         field = self.field_name(f"{location}.field", raw["field"], allow_score=allow_score)
         op = raw["op"]
-        if op not in OPERATORS:
+        if not isinstance(op, str) or op not in OPERATORS:
             known = ", ".join(sorted(OPERATORS))
             self.problem(f"{location}.op", f"{op!r} is not an operator; use one of {known}")
             return None
@@ -319,11 +327,12 @@ class _Parser:
     ) -> ServiceStandard | None:
         own = self.table(location, raw, _STANDARD_KEYS) if raw is not None else {}
         merged = {**defaults, **own}
-        merged["complaint_sla_hours"] = {
-            **defaults.get("complaint_sla_hours", {}),
-            **own.get("complaint_sla_hours", {}),
-        }
         missing = sorted(k for k in _STANDARD_KEYS if k not in merged)
+        inherited_steps = defaults.get("complaint_sla_hours", {})
+        own_steps = own.get("complaint_sla_hours", {})
+        if isinstance(inherited_steps, dict) and isinstance(own_steps, dict):
+            # Complaint SLAs merge step by step, so a tier can override one step.
+            merged["complaint_sla_hours"] = {**inherited_steps, **own_steps}
         if missing:
             self.problem(
                 location,
@@ -349,6 +358,9 @@ class _Parser:
         return number
 
     def complaint_steps(self, location: str, raw: Any) -> dict[str, float] | None:
+        if not isinstance(raw, dict):
+            self.problem(location, "expected a table of hours per complaint step")
+            return None
         table = self.table(location, raw, COMPLAINT_STEPS)
         missing = [step for step in COMPLAINT_STEPS if step not in table]
         if missing:
@@ -368,6 +380,8 @@ class _Parser:
             if "min_score" in table
             else None
         )
+        if "min_score" in table and min_score is None:
+            return None
         when = (
             self.condition(f"{location}.when", table["when"], allow_score=True)
             if "when" in table
@@ -383,7 +397,7 @@ class _Parser:
         table = self.table("history", raw, ("demote_after", "period"))
         demote = self.positive_int("history.demote_after", table.get("demote_after", 1)) or 1
         period = table.get("period", "month")
-        if period not in PERIODS:
+        if not isinstance(period, str) or period not in PERIODS:
             self.problem("history.period", f"{period!r} is not one of {', '.join(sorted(PERIODS))}")
             period = "month"
         return HistoryPolicy(demote_after=demote, period=period)
@@ -470,7 +484,12 @@ def parse_rules(
     criteria_items = parser.list_of_tables("criteria", document.get("criteria", []))
     _unique_ids(parser, "criterion", criteria_items)
     criteria = [parser.criterion(_labelled(p, raw), raw) for p, raw in criteria_items]
-    defaults = parser.table("standard", document.get("standard", {}), _STANDARD_KEYS)
+    defaults = dict(parser.table("standard", document.get("standard", {}), _STANDARD_KEYS))
+    if not isinstance(defaults.get("complaint_sla_hours", {}), dict):
+        parser.problem(
+            "standard.complaint_sla_hours", "expected a table of hours per complaint step"
+        )
+        del defaults["complaint_sla_hours"]
     tier_items = parser.list_of_tables("tiers", document.get("tiers", []))
     _unique_ids(parser, "tier", tier_items)
     tiers = [
@@ -541,7 +560,7 @@ def _number(value: float) -> int | float:
 
 
 def rules_document(rules: RuleSet) -> dict[str, Any]:
-    """The canonical document of *rules*, ready for :func:`dumps_toml` or ``json.dumps``.
+    """The canonical document of *rules*, ready for :func:`dumps_toml` or :func:`dumps_json`.
 
     Every tier's standard is written out in full, so the document does not
     depend on a ``[standard]`` table of defaults.
@@ -610,7 +629,8 @@ _TOML_WRITERS: Final[tuple[tuple[type, Callable[[Any], str]], ...]] = (
     (int, str),
     (Decimal, lambda value: format(value, "f")),
     (float, repr),
-    (str, lambda value: json.dumps(value, ensure_ascii=False)),
+    # TOML's basic strings take JSON's escapes, but DEL must be escaped too.
+    (str, lambda value: json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")),
     (list, lambda value: "[" + ", ".join(_toml_value(v) for v in value) + "]"),
     (
         dict,
@@ -623,7 +643,7 @@ _TOML_WRITERS: Final[tuple[tuple[type, Callable[[Any], str]], ...]] = (
 
 def _toml_key(key: str) -> str:
     bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
-    return key if bare else json.dumps(key, ensure_ascii=False)
+    return key if bare else _toml_value(key)
 
 
 _INLINE_TABLES: Final = frozenset({"when"})
@@ -660,3 +680,11 @@ def dumps_toml(document: Mapping[str, Any]) -> str:
                 if "standard" in item:
                     _toml_table(f"{_toml_key(key)}.standard", item["standard"], lines)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def dumps_json(document: Mapping[str, Any]) -> str:
+    """Write a rules document (from :func:`rules_document`) as JSON text.
+
+    Rates are written as decimal strings, which keeps them exact.
+    """
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -8,6 +8,7 @@ every record. A converter raises :class:`BadValue` with a message for people.
 from __future__ import annotations
 
 import math
+import re
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from kamcore.errors import InvalidValueError
 from kamcore.model import Contact, Document, PersonalNote
 
 __all__ = [
@@ -38,6 +40,10 @@ class BadValue(Exception):
 
 
 Reader = Callable[[Any], Any]
+
+# Plain ASCII decimal notation, as the JSON Schema has it: no spaces, no
+# underscores, no other scripts' digits.
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 Writer = Callable[[Any], Any]
 
 
@@ -101,6 +107,8 @@ def read_decimal(value: Any) -> Decimal:
     # strings; a float is never accepted, as money must stay exact.
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise BadValue(f'expected a decimal amount such as "1200.50", got {_json_type(value)}')
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise BadValue(f'{value!r} is not a decimal amount such as "-1200.50"')
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -175,7 +183,10 @@ def _read_record(cls: type) -> Reader:
         fields, problems = read_fields(cls, value)
         if problems:
             raise BadValue("; ".join(f"{name}: {message}" for name, message in problems))
-        return cls(**fields)
+        try:
+            return cls(**fields)
+        except InvalidValueError as error:
+            raise BadValue(f"{error.field}: {error.reason}") from None
 
     return read
 
@@ -204,10 +215,10 @@ def _writer(kind: Any) -> Writer:
     if kind in (datetime, date):
         return lambda value: value.isoformat()
     if kind is Decimal:
-        return str
+        return lambda value: format(value, "f")
     if kind in (tuple[Contact, ...], tuple[PersonalNote, ...], tuple[Document, ...]):
         return lambda records: [_write_record(r) for r in records]
-    if kind is tuple[str, ...]:
+    if kind == tuple[str, ...]:
         return list
     if kind == Mapping[str, str | int | float | bool]:
         return dict

@@ -183,7 +183,7 @@ class _Decoder:
         if problems:
             self.set_aside("account", label, account.id, raw, problems)
             return None
-        transactions = self.unique(
+        transactions = self.kept(
             "transaction",
             self.records(
                 Transaction,
@@ -201,9 +201,9 @@ class _Decoder:
 
     def unique(
         self, kind: RecordKind, read: list[tuple[str, Any, U]], account_id: str | None = None
-    ) -> list[U]:
-        """Keep the first record of each id; set the later ones aside."""
-        kept: dict[str, U] = {}
+    ) -> list[tuple[str, Any, U]]:
+        """Keep the first record of each id, in source order; set the later ones aside."""
+        kept: dict[str, tuple[str, Any, U]] = {}
         for path, raw, record in read:
             if record.id in kept:
                 message = f"duplicate {kind} id {record.id!r}"
@@ -212,8 +212,14 @@ class _Decoder:
                     kind, location, record.id, raw, [("id", message)], account_id=account_id
                 )
             else:
-                kept[record.id] = record
+                kept[record.id] = (path, raw, record)
         return list(kept.values())
+
+    def kept(
+        self, kind: RecordKind, read: list[tuple[str, Any, U]], account_id: str | None = None
+    ) -> list[U]:
+        """The records of :meth:`unique`, without their source."""
+        return [record for _, _, record in self.unique(kind, read, account_id)]
 
     def records(
         self,
@@ -238,46 +244,32 @@ class _Decoder:
                 read.append((path, item, event))
             elif record_id := _label(path, item)[1]:
                 set_aside.add(record_id)
-        # In time order, every event a reference may point to is decided before
-        # the reference is checked.
-        read.sort(key=lambda entry: (entry[2].at, entry[2].REF is not None))
-        candidates: dict[str, Event] = {}
-        for _, _, event in read:
-            candidates.setdefault(event.id, event)
-        kept: dict[str, Event] = {}
-        for path, item, event in read:
-            problem = self.timeline_problem(event, kept, candidates, set_aside)
-            if problem:
-                location = _label(path, item)[0]
-                self.set_aside("event", location, event.id, item, [problem], account_id=account_id)
-                if event.id not in kept:
-                    set_aside.add(event.id)
-                    candidates.pop(event.id, None)
-                continue
-            kept[event.id] = event
-        return list(kept.values())
-
-    @staticmethod
-    def timeline_problem(
-        event: Event,
-        kept: Mapping[str, Event],
-        candidates: Mapping[str, Event],
-        set_aside: set[str],
-    ) -> tuple[str, str] | None:
-        if event.id in kept:
-            return ("id", f"duplicate event id {event.id!r}")
-        field = event.REF[0] if event.REF else "about"
-        target = getattr(event, field, None)
-        if target in set_aside and target not in candidates:
-            return (field, f"refers to {target!r}, which was set aside")
-        reference = reference_problem(event, candidates)
-        return (field, reference) if reference else None
+        entries = {
+            e.id: (path, item, e) for path, item, e in self.unique("event", read, account_id)
+        }
+        # Setting an event aside can break the reference of another one, so
+        # repeat until every kept reference points to a kept event.
+        changed = True
+        while changed:
+            changed = False
+            by_id = {event_id: entry[2] for event_id, entry in entries.items()}
+            for event_id, (path, item, event) in list(entries.items()):
+                problem = _reference(event, by_id, set_aside)
+                if problem:
+                    location = _label(path, item)[0]
+                    self.set_aside(
+                        "event", location, event_id, item, [problem], account_id=account_id
+                    )
+                    del entries[event_id]
+                    set_aside.add(event_id)
+                    changed = True
+        return [entry[2] for entry in entries.values()]
 
     def portfolio(self, document: Any) -> Portfolio:
         if not isinstance(document, dict):
             raise _Fatal(Problem("$", "expected a JSON object with a list of accounts"))
         self.header(document)
-        staff = self.unique(
+        staff = self.kept(
             "staff", self.records(StaffMember, "staff", self.items(document, "staff", ""))
         )
         read_files = [
@@ -285,12 +277,11 @@ class _Decoder:
             for path, raw in self.items(document, "accounts", "")
             if (client := self.client_file(path, raw)) is not None
         ]
-        files = {client.id: client for client in self.unique("account", read_files)}
-        reports = []
-        for path, raw in self.items(document, "reports", ""):
-            report = self.record(Report, "report", path, raw)
-            if report is None:
-                continue
+        files = {client.id: client for client in self.kept("account", read_files)}
+        read_reports = []
+        for path, raw, report in self.records(
+            Report, "report", self.items(document, "reports", "")
+        ):
             unknown = [
                 (f"account_ids[{i}]", f"no account with id {a!r} (or it was set aside)")
                 for i, a in enumerate(report.account_ids)
@@ -299,7 +290,8 @@ class _Decoder:
             if unknown:
                 self.set_aside("report", _label(path, raw)[0], report.id, raw, unknown)
                 continue
-            reports.append(report)
+            read_reports.append((path, raw, report))
+        reports = self.kept("report", read_reports)
         exported_at = None
         if document.get("exported_at") is not None:
             try:
@@ -323,6 +315,17 @@ class _Decoder:
             problems.append(Problem("accounts", "missing"))
         if problems:
             raise _Fatal(*problems)
+
+
+def _reference(
+    event: Event, by_id: Mapping[str, Event], set_aside: set[str]
+) -> tuple[str, str] | None:
+    field = event.REF[0] if event.REF else "about"
+    target = getattr(event, field, None)
+    if target is not None and target not in by_id and target in set_aside:
+        return (field, f"refers to {target!r}, which was set aside")
+    problem = reference_problem(event, by_id)
+    return (field, problem) if problem else None
 
 
 class _Fatal(Exception):

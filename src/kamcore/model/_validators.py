@@ -132,3 +132,13 @@ def currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 def frozen_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
     """Converter: any iterable becomes a tuple, so records stay immutable."""
     return tuple(items)
+
+
+def as_float(value: Any) -> Any:
+    """Converter: a whole number becomes a float, so ``4`` and ``4.0`` are one score.
+
+    Anything else is left for the validator to judge.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

@@ -385,9 +385,15 @@ class SurveyResponse(Event):
 
     kind: ClassVar[str] = "survey"
 
-    product_quality: float | None = attrs.field(default=None, validator=v.score(1, 5))
-    service_attitude: float | None = attrs.field(default=None, validator=v.score(1, 5))
-    resolution_efficiency: float | None = attrs.field(default=None, validator=v.score(1, 5))
+    product_quality: float | None = attrs.field(
+        default=None, converter=v.as_float, validator=v.score(1, 5)
+    )
+    service_attitude: float | None = attrs.field(
+        default=None, converter=v.as_float, validator=v.score(1, 5)
+    )
+    resolution_efficiency: float | None = attrs.field(
+        default=None, converter=v.as_float, validator=v.score(1, 5)
+    )
     nps: int | None = attrs.field(default=None, validator=v.score(0, 10))
     contact_id: str | None = _optional_text_field()
 
@@ -442,7 +448,7 @@ class GoalProgress(Event):
     kind: ClassVar[str] = "goal_progress"
 
     goal_id: str = attrs.field(validator=v.text)
-    progress: float = attrs.field(validator=v.score(0, 1))
+    progress: float = attrs.field(converter=v.as_float, validator=v.score(0, 1))
     note: str | None = _optional_text_field()
 
 

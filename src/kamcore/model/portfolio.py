@@ -159,6 +159,8 @@ class Portfolio:
         staff_ids = {member.id for member in self.staff}
         if len(staff_ids) != len(self.staff):
             raise InvalidValueError("staff", "staff ids must be unique")
+        if len({report.id for report in self.reports}) != len(self.reports):
+            raise InvalidValueError("reports", "report ids must be unique")
         for index, report in enumerate(self.reports):
             for position, account_id in enumerate(report.account_ids):
                 if account_id not in self.files:
