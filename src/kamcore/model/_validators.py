@@ -7,8 +7,8 @@ a bad value is reported the same way whether it comes from code or from a file.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, NoReturn
 
@@ -24,7 +24,7 @@ CURRENCY_CODE_LENGTH: Final = 3
 def _record_id(instance: Any) -> str | None:
     # Validators run in attribute order and ``id`` is always declared first.
     value = getattr(instance, "id", None)
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def fail(instance: Any, field: str, reason: str) -> NoReturn:
@@ -62,6 +62,8 @@ def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 def texts(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Require a tuple of non-blank strings."""
+    if not isinstance(value, tuple):
+        fail(instance, attribute.name, f"expected a list of strings, got {type(value).__name__}")
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             fail(instance, f"{attribute.name}[{index}]", "must be a non-blank string")
@@ -111,7 +113,7 @@ def score(low: float, high: float) -> Validator:
             return
         if isinstance(value, bool) or not isinstance(value, int | float):
             fail(instance, attribute.name, f"expected a number, got {type(value).__name__}")
-        if math.isnan(value) or not low <= value <= high:
+        if (isinstance(value, float) and math.isnan(value)) or not low <= value <= high:
             fail(instance, attribute.name, f"{value!r} is outside {low:g}..{high:g}")
 
     return check
@@ -130,8 +132,43 @@ def currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 
 
 def frozen_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
-    """Converter: any iterable becomes a tuple, so records stay immutable."""
+    """Converter: a list or other collection becomes a tuple, so records stay immutable.
+
+    Text, mappings and non-iterables are left as they are for the validator to
+    refuse: ``"abc"`` must not quietly become ``("a", "b", "c")``.
+    """
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+        return items  # type: ignore[return-value]
     return tuple(items)
+
+
+def instance(kind: type) -> Validator:
+    """Require an instance of *kind* (``True``/``False`` only for ``bool``)."""
+
+    def check(instance_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, kind) or (kind is date and isinstance(value, datetime)):
+            fail(
+                instance_,
+                attribute.name,
+                f"expected {_kind_name(kind)}, got {type(value).__name__}",
+            )
+
+    return check
+
+
+def optional_instance(kind: type) -> Validator:
+    """Like :func:`instance` but accepts ``None``."""
+    check = instance(kind)
+
+    def optional(instance_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            check(instance_, attribute, value)
+
+    return optional
+
+
+def _kind_name(kind: type) -> str:
+    return {bool: "true or false", date: "a date (not a datetime)"}.get(kind, kind.__name__)
 
 
 def as_float(value: Any) -> Any:
@@ -142,3 +179,15 @@ def as_float(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def chronological(items: Iterable[Any], kind: type, key: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """Converter: records of *kind* sorted by *key* (a stable sort).
+
+    When an item is not a *kind*, the items are left unsorted for the
+    validator to refuse, rather than failing inside the sort.
+    """
+    converted = frozen_tuple(items)
+    if isinstance(converted, tuple) and all(isinstance(item, kind) for item in converted):
+        return tuple(sorted(converted, key=key))
+    return converted

@@ -109,9 +109,7 @@ class Account:
     name: str = attrs.field(validator=v.text)
     owner: str = attrs.field(validator=v.text)
     tier: str | None = attrs.field(default=None, validator=v.optional_text)
-    client_since: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(date))
-    )
+    client_since: date | None = attrs.field(default=None, validator=v.optional_instance(date))
     facts: Mapping[str, FactValue] = attrs.field(
         factory=dict, converter=_freeze_facts, validator=_valid_facts
     )

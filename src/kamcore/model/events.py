@@ -131,7 +131,7 @@ class Interaction(Event):
 
     channel: str = attrs.field(validator=v.one_of(CHANNELS))
     initiated_by: str = attrs.field(default="us", validator=v.one_of(INITIATORS))
-    personal: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    personal: bool = attrs.field(default=True, validator=v.instance(bool))
     topics: tuple[str, ...] = _texts_field()
     contact_id: str | None = _optional_text_field()
     summary: str | None = _optional_text_field()
@@ -185,7 +185,7 @@ class RequestAnswered(Event):
     kind: ClassVar[str] = "request_answered"
 
     request_id: str = attrs.field(validator=v.text)
-    declined: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    declined: bool = attrs.field(default=False, validator=v.instance(bool))
     alternative: str | None = _optional_text_field()
     summary: str | None = _optional_text_field()
 
@@ -246,7 +246,7 @@ class SituationResponse(Event):
 
     situation_id: str = attrs.field(validator=v.text)
     playbook: str = attrs.field(validator=v.text)
-    reusable: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    reusable: bool = attrs.field(default=False, validator=v.instance(bool))
 
 
 @attrs.frozen(kw_only=True)
@@ -299,8 +299,8 @@ class PromiseRenegotiated(Event):
     promise_id: str = attrs.field(validator=v.text)
     new_due: datetime | None = attrs.field(default=None, validator=v.optional_aware)
     explanation: str | None = _optional_text_field()
-    apology: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    written: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    apology: bool = attrs.field(default=False, validator=v.instance(bool))
+    written: bool = attrs.field(default=False, validator=v.instance(bool))
 
 
 @attrs.frozen(kw_only=True)
@@ -333,7 +333,7 @@ class ChangeCommunicated(Event):
 
     change_id: str = attrs.field(validator=v.text)
     alternatives: tuple[str, ...] = _texts_field()
-    written: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    written: bool = attrs.field(default=False, validator=v.instance(bool))
     contact_id: str | None = _optional_text_field()
 
 

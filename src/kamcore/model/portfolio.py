@@ -24,11 +24,11 @@ ROLES: Final = frozenset(
 
 
 def _chronological_reports(items: Iterable[Report]) -> tuple[Report, ...]:
-    return tuple(sorted(items, key=lambda r: r.at))
+    return v.chronological(items, Report, lambda r: r.at)
 
 
 def _chronological_transactions(items: Iterable[Transaction]) -> tuple[Transaction, ...]:
-    return tuple(sorted(items, key=lambda t: t.at))
+    return v.chronological(items, Transaction, lambda t: t.at)
 
 
 @attrs.frozen(kw_only=True)
@@ -47,8 +47,8 @@ class StaffMember:
     id: str = attrs.field(validator=v.text)
     name: str = attrs.field(validator=v.text)
     role: str = attrs.field(default="account_manager", validator=v.one_of(ROLES))
-    client_facing: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
-    sees_key_list: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    client_facing: bool = attrs.field(default=True, validator=v.instance(bool))
+    sees_key_list: bool = attrs.field(default=True, validator=v.instance(bool))
     language: str | None = attrs.field(default=None, validator=v.optional_text)
 
 
@@ -81,13 +81,11 @@ class ClientFile:
         timeline: the events, oldest first.
     """
 
-    account: Account = attrs.field(validator=attrs.validators.instance_of(Account))
+    account: Account = attrs.field(validator=v.instance(Account))
     transactions: tuple[Transaction, ...] = attrs.field(
         default=(), converter=_chronological_transactions, validator=v.instances_of(Transaction)
     )
-    timeline: Timeline = attrs.field(
-        factory=Timeline, validator=attrs.validators.instance_of(Timeline)
-    )
+    timeline: Timeline = attrs.field(factory=Timeline, validator=v.instance(Timeline))
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()

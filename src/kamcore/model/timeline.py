@@ -10,6 +10,7 @@ from typing import TypeVar
 import attrs
 
 from kamcore.errors import InvalidValueError
+from kamcore.model import _validators as v
 from kamcore.model.events import (
     COMPLAINT_STEPS,
     AdverseChange,
@@ -52,7 +53,7 @@ E = TypeVar("E", bound=Event)
 def _chronological(events: Iterable[Event]) -> tuple[Event, ...]:
     # At the same moment an opener comes before what continues it; otherwise the
     # stable sort keeps the source's order.
-    return tuple(sorted(events, key=lambda event: (event.at, event.REF is not None)))
+    return v.chronological(events, Event, lambda event: (event.at, event.REF is not None))
 
 
 @attrs.frozen
@@ -211,7 +212,9 @@ class Timeline:
         events: the events, oldest first.
     """
 
-    events: tuple[Event, ...] = attrs.field(default=(), converter=_chronological)
+    events: tuple[Event, ...] = attrs.field(
+        default=(), converter=_chronological, validator=v.instances_of(Event)
+    )
     _continued: dict[str, list[Event]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
