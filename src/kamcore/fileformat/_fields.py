@@ -19,6 +19,7 @@ import attrs
 
 from kamcore.errors import InvalidValueError
 from kamcore.model import Contact, Document, PersonalNote
+from kamcore.model._validators import MAX_EXPONENT
 
 __all__ = [
     "BadValue",
@@ -40,6 +41,8 @@ class BadValue(Exception):
 
 
 Reader = Callable[[Any], Any]
+
+MAX_MAGNITUDE = 10**MAX_EXPONENT
 
 # Plain ASCII decimal notation, as the JSON Schema has it: no spaces, no
 # underscores, no other scripts' digits.
@@ -115,6 +118,8 @@ def read_decimal(value: Any) -> Decimal:
         raise BadValue(f"{value!r} is not a decimal amount") from None
     if not amount.is_finite():
         raise BadValue("must be a finite amount")
+    if abs(amount.adjusted()) > MAX_EXPONENT:
+        raise BadValue(f"{value!r} is out of range for an amount")
     return amount
 
 
@@ -122,7 +127,10 @@ def read_number(value: Any) -> float:
     """A finite number (integers and decimals alike), as a float."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise BadValue(f"expected a number, got {_json_type(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise BadValue("must be a finite number") from None
     if not math.isfinite(number):
         raise BadValue("must be a finite number")
     return number
@@ -131,7 +139,13 @@ def read_number(value: Any) -> float:
 def read_int(value: Any) -> int:
     """A whole number."""
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, Decimal | float) and value == int(value):
+        whole = (
+            isinstance(value, Decimal | float)
+            and math.isfinite(value)
+            and abs(value) < MAX_MAGNITUDE
+            and value == int(value)
+        )
+        if whole:
             return int(value)
         raise BadValue(f"expected a whole number, got {_json_type(value)}")
     return value

@@ -235,6 +235,17 @@ class _Decoder:
         ]
 
     def timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
+        first = len(self.quarantine)
+        kept = self.checked_timeline(label, raw, account_id)
+        # Reference problems are found after field problems; report both in
+        # the order the events stand in the source.
+        position = {_label(f"{label}.events[{i}]", item)[0]: i for i, item in enumerate(raw)}
+        self.quarantine[first:] = sorted(
+            self.quarantine[first:], key=lambda q: position.get(q.location, -1)
+        )
+        return kept
+
+    def checked_timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
         read: list[tuple[str, Any, Event]] = []
         set_aside: set[str] = set()
         for index, item in enumerate(raw):

@@ -19,6 +19,7 @@ from kamcore.errors import InvalidValueError
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 CURRENCY_CODE_LENGTH: Final = 3
+MAX_EXPONENT: Final = 40
 
 
 def _record_id(instance: Any) -> str | None:
@@ -103,6 +104,8 @@ def finite_decimal(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
         fail(instance, attribute.name, f"expected a Decimal, got {type(value).__name__}")
     if not value.is_finite():
         fail(instance, attribute.name, "must be a finite number")
+    if abs(value.adjusted()) > MAX_EXPONENT:
+        fail(instance, attribute.name, "is out of range for an amount (beyond 10**40)")
 
 
 def score(low: float, high: float) -> Validator:

@@ -17,6 +17,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from kamcore import LoadResult, PortfolioFormatError, Problem, SourceError, hookimpl
 from kamcore.fileformat import decode_portfolio
@@ -29,7 +31,8 @@ _OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 def _path_of(source: str) -> Path | None:
     if source.startswith("file://"):
-        return Path(source.removeprefix("file://"))
+        # A file URI: percent-escapes decoded, ``file://localhost/…`` accepted.
+        return Path(url2pathname(urlparse(source).path))
     if source.startswith("file:"):
         return Path(source.removeprefix("file:"))
     if _OTHER_SCHEME.match(source):
@@ -58,6 +61,8 @@ def read_json_document(path: Path, source: str) -> Any:
         )
     except RecursionError:
         problem = Problem("$", "not a portfolio: nested too deeply")
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        problem = Problem("$", f"not a portfolio: {error}")
     raise PortfolioFormatError(source, [problem])
 
 

@@ -36,11 +36,16 @@ def _fact(text: str) -> str | int | float | bool:
     return text
 
 
-def _rows(path: Path, source: str) -> list[dict[str, str]]:
+def _rows(path: Path, source: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of the table, each with the line it starts on."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            rows = list(reader)
+            rows = []
+            for row in reader:
+                # line_num is the row's last line; a quoted cell may span lines.
+                spanned = sum(cell.count("\n") for cell in row.values() if isinstance(cell, str))
+                rows.append((reader.line_num - spanned, row))
     except OSError as error:
         raise SourceError(
             f"{source}: cannot read {path.name} ({error.strerror or error})"
@@ -84,12 +89,16 @@ def read_csv_portfolio(path: Path, source: str) -> tuple[dict[str, Any], list[Qu
     folder, accounts_csv = (path, path / "accounts.csv") if path.is_dir() else (path.parent, path)
     if not accounts_csv.exists():
         raise SourceError(f"{source}: no accounts.csv in {folder}")
-    accounts = [_account(row) for row in _rows(accounts_csv, source)]
-    by_id = {a["id"]: a for a in accounts if isinstance(a.get("id"), str)}
+    accounts = [_account(row) for _, row in _rows(accounts_csv, source)]
+    by_id: dict[str, dict[str, Any]] = {}
+    for account in accounts:
+        # The decoder keeps the first of duplicate accounts; so do its transactions.
+        if isinstance(account.get("id"), str):
+            by_id.setdefault(account["id"], account)
     orphans: list[Quarantined] = []
     transactions_csv = folder / "transactions.csv"
     if transactions_csv.exists():
-        for line, row in enumerate(_rows(transactions_csv, source), start=2):
+        for line, row in _rows(transactions_csv, source):
             record = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
             owner = by_id.get(record.pop("account_id", ""))
             if owner is not None:
