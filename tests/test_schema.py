@@ -576,7 +576,7 @@ def test_bad_contact_is_quarantined_with_its_account() -> None:
     document = changed((*ACC, "contacts", 0, "channel"), "pigeon")
     result = decode_portfolio(document, source="t", strict=False)
     # The account is set aside with its contacts; a report covering it follows it.
-    assert [q.kind for q in result.quarantine][0] == "account"
+    assert result.quarantine[0].kind == "account"
     assert {q.kind for q in result.quarantine} <= {"account", "report"}
     assert result.quarantine[0].problems[0].message.startswith("[0] channel:")
 

@@ -120,9 +120,7 @@ def _transactions(client: ClientFile) -> list[str]:
 
 
 def _timeline(client: ClientFile) -> list[str]:
-    rows = [
-        [show_moment(e.at), e.kind, e.id, event_details(e)] for e in client.timeline.events
-    ]
+    rows = [[show_moment(e.at), e.kind, e.id, event_details(e)] for e in client.timeline.events]
     count = len(rows)
     title = f"Timeline ({count} event{'' if count == 1 else 's'})"
     return _section(title, table(rows, indent=INDENT))

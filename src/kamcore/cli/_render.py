@@ -62,8 +62,11 @@ def table(
     if not lines:
         return []
     columns = max(len(line) for line in lines)
-    widths = [max((display_width(line[i]) for line in lines if i < len(line)), default=0) for i in range(columns)]
-    aligns: list[Align] = [*align, *(["left"] * (columns - len(align)))]
+    widths = [
+        max((display_width(line[i]) for line in lines if i < len(line)), default=0)
+        for i in range(columns)
+    ]
+    aligns: list[Align] = [align[i] if i < len(align) else "left" for i in range(columns)]
     return [
         (indent + gap.join(pad(text, widths[i], aligns[i]) for i, text in enumerate(line))).rstrip()
         for line in lines

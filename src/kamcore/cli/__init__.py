@@ -1,0 +1,161 @@
+"""The ``kamcore`` command line: look at a portfolio from the shell.
+
+``kamcore accounts`` lists the accounts of a portfolio source, ``kamcore show``
+prints one client file. ``docs/cli.md`` describes every option and exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+from kamcore import SAMPLE_PORTFOLIO, KamcoreError, load_portfolio
+from kamcore.cli._accounts import account_summaries, accounts_table
+from kamcore.cli._clientfile import client_file_text
+from kamcore.cli._messages import error_lines, quarantine_lines
+from kamcore.cli._moment import default_moment, parse_as_of
+from kamcore.fileformat import encode_client_file
+from kamcore.model import Portfolio
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK: Final = 0
+"""The command did its job."""
+EXIT_ERROR: Final = 1
+"""A kamcore error: the source is unreadable or invalid, or an account id is unknown."""
+EXIT_USAGE: Final = 2
+"""The command line itself is wrong (argparse's own exit code)."""
+
+
+def _version() -> str:
+    try:
+        return version("kamcore")
+    except PackageNotFoundError:  # pragma: no cover - only in an uninstalled source tree
+        return "unknown"
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="?",
+        default=SAMPLE_PORTFOLIO,
+        help="the portfolio to read: a JSON file, a folder of CSV tables or a plugin URI "
+        "(default: the sample portfolio shipped with kamcore)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="DATETIME",
+        type=parse_as_of,
+        help="show what was known at this moment: an ISO 8601 date (the end of that day, "
+        "UTC) or a date-time with an offset (default: the portfolio's exported_at, else now)",
+    )
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="keep the valid records of an invalid source and list the others on stderr "
+        "(default: refuse the whole source)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``kamcore`` command with all its sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="kamcore", description="Key-account management: look at a portfolio of client files."
+    )
+    parser.add_argument("--version", action="version", version=f"kamcore {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    accounts = commands.add_parser(
+        "accounts",
+        help="list the accounts, one line each",
+        description="List the accounts of a portfolio, one line each.",
+    )
+    _add_common_options(accounts)
+    show = commands.add_parser(
+        "show",
+        help="print one client file",
+        description="Print one client file: profile, transactions and timeline.",
+    )
+    show.add_argument("account_id", metavar="ACCOUNT_ID", help="the account to show, e.g. KA-001")
+    _add_common_options(show)
+    return parser
+
+
+def _emit(lines: Sequence[str], *, stream: Any = None) -> None:
+    for line in lines:
+        print(line, file=stream)
+
+
+def _load(args: argparse.Namespace) -> tuple[Portfolio, datetime]:
+    """The portfolio of SOURCE as known at the ``--as-of`` moment, and that moment."""
+    result = load_portfolio(args.source, strict=not args.collect)
+    _emit(quarantine_lines(result.quarantine, source=args.source), stream=sys.stderr)
+    moment: datetime = args.as_of or default_moment(result.portfolio)
+    return result.portfolio.as_of(moment), moment
+
+
+def _json(value: Any) -> list[str]:
+    return [json.dumps(value, ensure_ascii=False, indent=2)]
+
+
+def _accounts(args: argparse.Namespace) -> list[str]:
+    portfolio, _ = _load(args)
+    if args.format == "json":
+        return _json(account_summaries(portfolio))
+    return accounts_table(portfolio)
+
+
+def _show(args: argparse.Namespace) -> list[str]:
+    portfolio, moment = _load(args)
+    client = portfolio[args.account_id]
+    if args.format == "json":
+        return _json(encode_client_file(client))
+    return client_file_text(client, moment=moment, staff=portfolio.staff)
+
+
+_COMMANDS = {"accounts": _accounts, "show": _show}
+
+
+def _silence_stdout() -> None:
+    # The reader went away (``kamcore accounts | head -1``): send whatever is
+    # still buffered nowhere, so that the interpreter's final flush is quiet.
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kamcore`` command with *argv* (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: :data:`EXIT_OK`, :data:`EXIT_ERROR` for a kamcore error
+        (reported on stderr as ``kamcore: error: …``, never as a traceback), or
+        :data:`EXIT_USAGE` for a bad command line.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        _emit(_COMMANDS[args.command](args))
+        sys.stdout.flush()
+    except KamcoreError as error:
+        _emit(error_lines(error, source=args.source, collect=args.collect), stream=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        _silence_stdout()
+    return EXIT_OK
