@@ -1,7 +1,9 @@
 """The ``kamcore`` command line: look at a portfolio from the shell.
 
 ``kamcore accounts`` lists the accounts of a portfolio source, ``kamcore show``
-prints one client file. ``docs/cli.md`` describes every option and exit code.
+prints one client file, ``kamcore classify`` classifies every account with a
+rule set and ``kamcore rules check`` validates a rule set. ``docs/cli.md``
+describes every option and exit code.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
 from kamcore import SAMPLE_PORTFOLIO, KamcoreError, load_portfolio
+from kamcore.classification import load_classifier
 from kamcore.cli._accounts import account_summaries, accounts_table
+from kamcore.cli._classify import classification_table, classification_texts, rules_summary
 from kamcore.cli._clientfile import client_file_text
 from kamcore.cli._messages import error_lines, quarantine_lines
 from kamcore.cli._moment import default_moment, parse_as_of
@@ -92,7 +96,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("account_id", metavar="ACCOUNT_ID", help="the account to show, e.g. KA-001")
     _add_common_options(show)
+    classify = commands.add_parser(
+        "classify",
+        help="classify every account with a rule set",
+        description="Classify every account: tier, key or not, score; --explain says why.",
+    )
+    _add_common_options(classify)
+    _add_rules_option(classify)
+    classify.add_argument(
+        "--explain",
+        action="store_true",
+        help="print each account's explanation instead of the table (with --format table)",
+    )
+    rules = commands.add_parser("rules", help="work with rule sets", description="Rule sets.")
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
+    check = rules_commands.add_parser(
+        "check",
+        help="validate a rule set",
+        description="Validate a rule set (with the metrics installed plugins provide) and "
+        "summarise it.",
+    )
+    check.add_argument(
+        "rules", metavar="FILE", nargs="?", help="a TOML or JSON rule set (default: the default)"
+    )
+    check.set_defaults(source=None, collect=False)
     return parser
+
+
+def _add_rules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="a TOML or JSON rule set (default: kamcore's default rule set)",
+    )
 
 
 def _emit(lines: Sequence[str], *, stream: Any = None) -> None:
@@ -127,7 +163,21 @@ def _show(args: argparse.Namespace) -> list[str]:
     return client_file_text(client, moment=moment, staff=portfolio.staff)
 
 
-_COMMANDS = {"accounts": _accounts, "show": _show}
+def _classify(args: argparse.Namespace) -> list[str]:
+    portfolio, moment = _load(args)
+    results = load_classifier(args.rules).classify_portfolio(portfolio, moment)
+    if args.format == "json":
+        return _json([result.as_dict() for result in results.values()])
+    if args.explain:
+        return classification_texts(results)
+    return classification_table(portfolio, results)
+
+
+def _rules(args: argparse.Namespace) -> list[str]:
+    return rules_summary(load_classifier(args.rules))
+
+
+_COMMANDS = {"accounts": _accounts, "show": _show, "classify": _classify, "rules": _rules}
 
 
 def _silence_stdout() -> None:
