@@ -17,7 +17,7 @@ nox.options.error_on_missing_interpreters = False
 
 # Keep in step with the `dev` extra in pyproject.toml.
 RUFF = "ruff==0.17.5"
-LINT_TARGETS = ("src", "tests", "noxfile.py")
+LINT_TARGETS = ("src", "tests", "benchmarks", "noxfile.py")
 TEST_PLUGINS = Path("tests/plugins")
 SAMPLE_ACCOUNT = "KA-001"
 
@@ -68,3 +68,14 @@ def demo(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("kamcore", "accounts")
     session.run("kamcore", "show", SAMPLE_ACCOUNT)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark classification against rule-engine (extra arguments go to benchmarks.classify).
+
+    Not in the default set: it takes minutes. ``python3 -m nox -s bench -- --accounts 10000``
+    for a quick run; benchmarks/README.md says how to read the figures.
+    """
+    session.install("-e", ".", "rule-engine==5.1.0")
+    session.run("python", "-m", "benchmarks.classify", *session.posargs)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from kamcore.classification.conditions import compile_condition, condition_fields
+from kamcore.classification.conditions import (
+    compile_condition,
+    condition_fields,
+)
+from kamcore.classification.conditions import (
+    is_number as _is_number,
+)
 from kamcore.classification.metrics import METRIC_KINDS, Metric
 from kamcore.classification.ruleset import Criterion, RuleSet, Tier
 from kamcore.errors import Problem, RuleSetError
@@ -17,6 +24,7 @@ from kamcore.model import ClientFile, Portfolio
 __all__ = ["Classification", "Classifier", "Contribution", "compile_rules"]
 
 Values = dict[str, Any]
+_PLAIN_NUMBERS: Final = frozenset({int, float})
 Getter = Callable[[ClientFile, datetime], Any]
 
 
@@ -91,7 +99,7 @@ class Classification:
                 criterion=criterion.id,
                 label=criterion.label or criterion.id,
                 weight=criterion.weight,
-                points=points,
+                points=float(points),
                 score=criterion.weight * points,
                 evidence={f: self._values.get(f) for f in sorted(fields)},
             )
@@ -157,27 +165,28 @@ def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _graded(
-    field: str, thresholds: tuple[float, ...], points: tuple[float, ...]
-) -> Callable[[Values], float]:
+Scorer = Callable[[Values], float | bool]
+
+
+def _graded(field: str, thresholds: tuple[float, ...], points: tuple[float, ...]) -> Scorer:
     pairs = tuple(reversed(tuple(zip(thresholds, points, strict=True))))
 
     def score(values: Values) -> float:
-        value = values.get(field)
-        if value is None or isinstance(value, bool | str):
-            return 0.0
-        for threshold, reached in pairs:
-            if value >= threshold:
-                return reached
+        value: Any = values.get(field)
+        if value.__class__ in _PLAIN_NUMBERS or _is_number(value):
+            for threshold, reached in pairs:
+                if value >= threshold:
+                    return reached
         return 0.0
 
     return score
 
 
-def _criterion_scorer(criterion: Criterion) -> tuple[frozenset[str], Callable[[Values], float]]:
+def _criterion_scorer(criterion: Criterion) -> tuple[frozenset[str], Scorer]:
+    # A condition criterion scores its predicate's True or False as 1 or 0 point,
+    # without a wrapper call: this runs for every criterion of every account.
     if criterion.when is not None:
-        predicate = compile_condition(criterion.when)
-        return condition_fields(criterion.when), lambda values: 1.0 if predicate(values) else 0.0
+        return condition_fields(criterion.when), compile_condition(criterion.when)
     field = criterion.field or ""  # a criterion without a condition is graded on a field
     return frozenset({field}), _graded(
         field,
@@ -196,13 +205,21 @@ class Classifier:
     def __init__(self, rules: RuleSet, metrics: Mapping[str, Metric]) -> None:
         self.rules = rules
         self.criteria = tuple((c, *_criterion_scorer(c)) for c in rules.criteria)
-        self.tiers: tuple[tuple[Tier, Callable[[Values], bool]], ...] = tuple(
-            (tier, _tier_predicate(tier)) for tier in rules.tiers
+        self._scorers = tuple(scorer for _, _, scorer in self.criteria)
+        self._weights = tuple(float(c.weight) for c in rules.criteria)
+        self._tiers = tuple(
+            (
+                tier,
+                tier.min_score,
+                compile_condition(tier.when) if tier.when is not None else None,
+            )
+            for tier in rules.tiers
         )
         fields = set().union(*(fields for _, fields, _ in self.criteria))
         for tier in rules.tiers:
             if tier.when is not None:
                 fields |= condition_fields(tier.when)
+        self._reads_score = "score" in fields
         fields.discard("score")
         self.getters: tuple[tuple[str, Getter], ...] = tuple(
             (name, _getter(name, rules, metrics)) for name in sorted(fields)
@@ -215,32 +232,30 @@ class Classifier:
     def classify(self, client: ClientFile, as_of: datetime) -> Classification:
         """Classify one account as of *as_of* (only data up to then counts)."""
         values = self.values(client, as_of)
-        points = tuple(score(values) for _, _, score in self.criteria)
-        total = sum(c.weight * p for (c, _, _), p in zip(self.criteria, points, strict=True))
-        values["score"] = total
-        tier = self.qualified_tier(values)
-        del values["score"]
+        points = tuple([score(values) for score in self._scorers])
+        total = sum(map(operator.mul, self._weights, points))
+        if self._reads_score:
+            values["score"] = total
+        tier = self._tier_of(values, total)
+        if self._reads_score:
+            del values["score"]
+        # Positional arguments: this runs once per account and attrs' keyword
+        # handling is a measurable share of the cost.
         return Classification(
-            account_id=client.id,
-            as_of=as_of,
-            tier=tier.id,
-            key=tier.key,
-            score=total,
-            recorded_tier=client.account.tier,
-            points=points,
-            values=values,
-            classifier=self,
+            client.id, as_of, tier.id, tier.key, total, client.account.tier, points, values, self
         )
+
+    def _tier_of(self, values: Values, total: float) -> Tier:
+        for tier, minimum, condition in self._tiers:
+            if (minimum is None or total >= minimum) and (condition is None or condition(values)):
+                return tier
+        raise AssertionError("unreachable: the last tier takes every account")
 
     def classify_portfolio(
         self, portfolio: Portfolio, as_of: datetime
     ) -> dict[str, Classification]:
         """Classify every account of *portfolio*; the result is keyed by account id."""
         return {client.id: self.classify(client, as_of) for client in portfolio}
-
-    def qualified_tier(self, values: Values) -> Tier:
-        """The first tier whose entry conditions *values* (with ``score``) meet."""
-        return next(tier for tier, qualifies in self.tiers if qualifies(values))
 
     def tier_reason(self, tier_id: str, score: float) -> str:
         """Why an account with *score* lands in *tier_id*."""
@@ -253,18 +268,6 @@ class Classifier:
         if tier.when is not None:
             parts.append("its entry condition holds")
         return f"{tier.id!r}: " + " and ".join(parts)
-
-
-def _tier_predicate(tier: Tier) -> Callable[[Values], bool]:
-    condition = compile_condition(tier.when) if tier.when is not None else None
-    minimum = tier.min_score
-
-    def qualifies(values: Values) -> bool:
-        if minimum is not None and values["score"] < minimum:
-            return False
-        return condition is None or condition(values)
-
-    return qualifies
 
 
 def _getter(name: str, rules: RuleSet, metrics: Mapping[str, Metric]) -> Getter:

@@ -8,9 +8,11 @@ window, an offset). Plugins can add metrics of their own through the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import bisect
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Final, Protocol, TypeAlias
 
 import attrs
@@ -144,9 +146,17 @@ class MetricSpec:
 Compute = Callable[[MetricSpec, ClientFile, datetime, CurrencyTable], MetricValue]
 
 
-def _in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> list[Transaction]:
+_AT = attrgetter("at")
+
+
+def _until(client: ClientFile, moment: datetime) -> int:
+    """How many of the (time-ordered) transactions happened at or before *moment*."""
+    return bisect.bisect_right(client.transactions, moment, key=_AT)
+
+
+def _in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> Sequence[Transaction]:
     start, end = spec.window(as_of)
-    return [t for t in client.transactions if start < t.at <= end]
+    return client.transactions[_until(client, start) : _until(client, end)]
 
 
 def _purchases_in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> int:
@@ -173,14 +183,16 @@ def _purchases_per_month(
 def _days_since_purchase(
     _: MetricSpec, client: ClientFile, as_of: datetime, __: CurrencyTable
 ) -> float | None:
-    past = [t.at for t in client.transactions if t.at <= as_of and t.amount > 0]
-    return (as_of - max(past)).total_seconds() / 86400 if past else None
+    past = client.transactions[: _until(client, as_of)]
+    last = next((t.at for t in reversed(past) if t.amount > 0), None)
+    return (as_of - last).total_seconds() / 86400 if last else None
 
 
 def _months_as_client(
     _: MetricSpec, client: ClientFile, as_of: datetime, __: CurrencyTable
 ) -> float | None:
-    starts = [t.at.date() for t in client.transactions if t.at <= as_of]
+    first = client.transactions[0] if client.transactions else None
+    starts = [first.at.date()] if first is not None and first.at <= as_of else []
     if client.account.client_since is not None:
         starts.append(client.account.client_since)
     if not starts:

@@ -1,0 +1,1 @@
+"""Benchmarks for kamcore; see benchmarks/README.md."""
