@@ -26,6 +26,7 @@ import pluggy
 if TYPE_CHECKING:
     from kamcore.classification.metrics import Metric
     from kamcore.fileformat import LoadResult
+    from kamcore.review import Principle
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -94,4 +95,25 @@ def kamcore_metrics() -> Iterable[Metric] | None:
         :class:`kamcore.classification.Metric`; :class:`kamcore.classification.PluginMetric`
         wraps a plain function). ``compute`` must be pure and read only data up to
         ``as_of``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Review
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kamcore_principles() -> Iterable[Principle] | None:
+    """Provide service principles that ``review`` checks every account against.
+
+    Called once per review (:func:`kamcore.review.review` without explicit
+    principles, ``kamcore review``), to collect the checks. The built-in
+    principles arrive through this hook too, from the plugin
+    ``kamcore.review.principles``. Two principles with the same id are an error.
+
+    :return: objects with ``id``, ``name``, ``codes`` (every finding code with its
+        meaning) and a pure ``check(context) -> findings`` (see
+        :class:`kamcore.review.Principle`; :class:`kamcore.review.SimplePrinciple`
+        wraps a plain function), or ``None`` for none.
     """

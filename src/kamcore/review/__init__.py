@@ -1,0 +1,39 @@
+"""Service-principle checks over client files, gathered into an agenda.
+
+``review(portfolio, as_of)`` checks every account against every installed
+principle (the built-in ones and those of plugins) and returns an
+:class:`Agenda`: findings with evidence, a recommended action and a due time,
+grouped by owner, and each account's health.
+"""
+
+from __future__ import annotations
+
+from kamcore.review.agenda import AGENDA_VERSION, Agenda, installed_principles, review
+from kamcore.review.finding import ACTIONS, SEVERITIES, Finding, severity_rank
+from kamcore.review.health import SIGNAL_WEIGHTS, Health, account_health
+from kamcore.review.principle import (
+    Principle,
+    ReviewContext,
+    ReviewSettings,
+    SimplePrinciple,
+    deadline,
+)
+
+__all__ = [
+    "ACTIONS",
+    "AGENDA_VERSION",
+    "SEVERITIES",
+    "SIGNAL_WEIGHTS",
+    "Agenda",
+    "Finding",
+    "Health",
+    "Principle",
+    "ReviewContext",
+    "ReviewSettings",
+    "SimplePrinciple",
+    "account_health",
+    "deadline",
+    "installed_principles",
+    "review",
+    "severity_rank",
+]

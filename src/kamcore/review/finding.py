@@ -1,0 +1,117 @@
+"""Findings: what a principle check says about an account, and what to do about it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["ACTIONS", "SEVERITIES", "Finding", "severity_rank"]
+
+SEVERITIES: Final = ("info", "warning", "violation", "critical")
+"""Severities from the mildest. A *warning* comes before a breach, a *violation* after it."""
+
+ACTIONS: Final = frozenset(
+    {
+        "call",
+        "meet",
+        "answer_request",
+        "give_answer_date",
+        "offer_alternative",
+        "send_personal_message",
+        "written_notice",
+        "inform_of_change",
+        "record_playbook",
+        "thank_and_discuss_future",
+        "agree_goals",
+        "review_goal_progress",
+        "schedule_survey",
+        "investigate_satisfaction",
+        "advance_complaint",
+        "complete_profile",
+        "share_key_list",
+        "report_to_department_head",
+        "retention_plan",
+    }
+)
+"""Recommended actions a finding can carry; each has a message in every catalog."""
+
+
+def severity_rank(severity: str) -> int:
+    """0 for ``info`` up to 3 for ``critical``."""
+    return SEVERITIES.index(severity)
+
+
+def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """One thing a principle check found on an account, with what to do by when.
+
+    Attributes:
+        account_id: the account.
+        owner: the account manager responsible for acting.
+        principle: the id of the principle that found it.
+        code: the stable code of the situation (see the documented list).
+        severity: one of :data:`SEVERITIES`.
+        message: the message key, e.g. ``responsiveness.request_unanswered``; the
+            text comes from a catalog, in the reader's language.
+        params: the message's parameters.
+        evidence: ids of the events (or transactions) that show it.
+        values: the values that show it (days silent, score drop…).
+        action: the recommended action, one of :data:`ACTIONS`.
+        due: when the action is due; ``None`` when there is no deadline.
+    """
+
+    account_id: str
+    owner: str
+    principle: str
+    code: str
+    severity: str = attrs.field(validator=attrs.validators.in_(SEVERITIES))
+    message: str
+    params: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    evidence: tuple[str, ...] = ()
+    values: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    action: str = attrs.field(validator=attrs.validators.in_(ACTIONS))
+    due: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable key of the situation: the same account, code and evidence give the
+        same key at every review, so decisions (snooze, acknowledge) can refer to it."""
+        digest = hashlib.sha1(
+            "\x1f".join([self.account_id, self.code, *self.evidence]).encode(),
+            usedforsecurity=False,
+        ).hexdigest()[:12]
+        return f"{self.code}:{digest}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready values."""
+        return {
+            "key": self.key,
+            "account_id": self.account_id,
+            "owner": self.owner,
+            "principle": self.principle,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "evidence": list(self.evidence),
+            "values": {k: _jsonable(v) for k, v in self.values.items()},
+            "action": self.action,
+            "due": self.due.isoformat() if self.due else None,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,155 @@
+"""The principle interface and what a check sees: one account as of a moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import attrs
+
+from kamcore.classification import ServiceStandard
+from kamcore.model import ClientFile, StaffMember
+from kamcore.review.finding import Finding
+
+__all__ = [
+    "CheckFunction",
+    "Principle",
+    "ReviewContext",
+    "ReviewSettings",
+    "SimplePrinciple",
+    "deadline",
+]
+
+
+def _frozen_staff(staff: Mapping[str, StaffMember]) -> Mapping[str, StaffMember]:
+    return MappingProxyType(dict(staff))
+
+
+@attrs.frozen(kw_only=True)
+class ReviewSettings:
+    """Knobs of a review that are not part of a tier's service standard.
+
+    Attributes:
+        warning_lead: how early before a deadline a *warning* is raised, as a share
+            of the time allowed (0.2: in the last fifth).
+        completeness: the share of the client file that must be filled in
+            (contacts with roles and channels, needs, preferences, personal notes).
+        churn_window_days: the recent window churn signals compare with the year before.
+        goal_min_participants: client contacts a joint goal needs.
+    """
+
+    warning_lead: float = 0.2
+    completeness: float = 0.75
+    churn_window_days: int = 90
+    goal_min_participants: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class ReviewContext:
+    """What a principle check reads: one account as known at ``as_of``.
+
+    Attributes:
+        client: the client file, already cut at ``as_of`` (nothing later is in it).
+        as_of: the moment of the review.
+        tier: the account's tier, as classified at ``as_of``.
+        key: whether that tier is a key-client tier.
+        standard: the tier's service standard.
+        staff: the people on our side, by id.
+        report_times: when department-head reports covering this account were sent.
+        settings: the review's settings.
+    """
+
+    client: ClientFile
+    as_of: datetime
+    tier: str
+    key: bool
+    standard: ServiceStandard
+    staff: Mapping[str, StaffMember] = attrs.field(factory=dict, converter=_frozen_staff)
+    report_times: tuple[datetime, ...] = ()
+    settings: ReviewSettings = ReviewSettings()
+
+    @property
+    def account_id(self) -> str:
+        """The account's id."""
+        return self.client.id
+
+    @property
+    def owner(self) -> str:
+        """The account manager."""
+        return self.client.account.owner
+
+    def finding(self, **fields: Any) -> Finding:
+        """A :class:`Finding` on this account and owner; *fields* give the rest."""
+        return Finding(account_id=self.account_id, owner=self.owner, **fields)
+
+
+class Principle(Protocol):
+    """A service principle: a stable id, a name, and a pure check.
+
+    Plugins hand principles to kamcore through the ``kamcore_principles`` hook;
+    the built-in ones come the same way.
+    """
+
+    @property
+    def id(self) -> str:
+        """Stable id, e.g. ``responsiveness``; part of every finding it yields."""
+
+    @property
+    def name(self) -> str:
+        """A name for people."""
+
+    @property
+    def codes(self) -> Mapping[str, str]:
+        """Every finding code it can yield, with what it means and what to do."""
+
+    def check(self, context: ReviewContext) -> Iterable[Finding]:
+        """The findings on one account as of ``context.as_of``.
+
+        Must be pure: the same context gives the same findings, and nothing after
+        ``as_of`` may matter (the context holds nothing later).
+        """
+
+
+CheckFunction = Callable[[ReviewContext], Iterable[Finding]]
+
+
+@attrs.frozen
+class SimplePrinciple:
+    """A :class:`Principle` from a plain check function.
+
+    Attributes:
+        id: the principle's id.
+        name: its name for people.
+        codes: the codes it yields, each with its meaning.
+        function: ``function(context) -> findings``.
+    """
+
+    id: str
+    name: str
+    codes: Mapping[str, str]
+    function: CheckFunction
+
+    def check(self, context: ReviewContext) -> Iterable[Finding]:
+        """Run the check function."""
+        return self.function(context)
+
+
+def deadline(
+    context: ReviewContext, *, start: datetime, allowed: timedelta, about: str | None
+) -> tuple[str, datetime] | None:
+    """Where a service clock stands: ``("warning" | "violation", due)``, or ``None`` if fine.
+
+    The clock starts at *start* and allows *allowed*; time the account spent
+    waiting on the client about event *about* (or about nothing in particular)
+    does not count, so the due time moves later by those waits. A warning comes
+    in the last ``settings.warning_lead`` share of the allowed time.
+    """
+    paused = context.client.timeline.paused_seconds(about or "", start, context.as_of)
+    due = start + allowed + timedelta(seconds=paused)
+    if context.as_of > due:
+        return "violation", due
+    if context.as_of >= due - allowed * context.settings.warning_lead:
+        return "warning", due
+    return None

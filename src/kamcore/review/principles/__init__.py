@@ -1,0 +1,22 @@
+"""The built-in principles, registered as an ordinary plugin (entry point ``principles``).
+
+Every row of the service-principle table of the domain brief is one principle
+here; each lives in a module named after what it checks.
+"""
+
+from __future__ import annotations
+
+from kamcore.hookspecs import hookimpl
+from kamcore.review.principle import Principle
+from kamcore.review.principles.service import COMMITMENT, HONESTY, RESPONSIVENESS
+
+__all__ = ["BUILTIN_PRINCIPLES", "kamcore_principles"]
+
+BUILTIN_PRINCIPLES: tuple[Principle, ...] = (RESPONSIVENESS, COMMITMENT, HONESTY)
+"""Every built-in principle."""
+
+
+@hookimpl
+def kamcore_principles() -> tuple[Principle, ...]:
+    """The built-in principles; see :func:`kamcore.hookspecs.kamcore_principles`."""
+    return BUILTIN_PRINCIPLES
