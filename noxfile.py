@@ -17,7 +17,7 @@ nox.options.error_on_missing_interpreters = False
 
 # Keep in step with the `dev` extra in pyproject.toml.
 RUFF = "ruff==0.17.5"
-LINT_TARGETS = ("src", "tests", "benchmarks", "noxfile.py")
+LINT_TARGETS = ("src", "tests", "benchmarks", "tools", "noxfile.py")
 TEST_PLUGINS = Path("tests/plugins")
 SAMPLE_ACCOUNT = "KA-001"
 
