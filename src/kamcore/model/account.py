@@ -97,8 +97,8 @@ class Account:
             ``None`` when unknown; classification computes its own.
         client_since: the day the relationship started, if known.
         facts: free facts that classification rules read, e.g. ``brand_recognition``,
-            ``potential``, ``segment``, ``territory``, ``media_activity``,
-            ``uses_competitor``, ``strategic_list``.
+            ``annual_potential``, ``segment``, ``new_segment``, ``new_territory``, ``media_active``,
+            ``uses_competitor``, ``competitor_unsatisfied``, ``strategic_list``, ``field_sales_reps``.
         contacts: the people at the client.
         needs: products or services of interest, buying patterns.
         preferences: how the client likes to be served.
