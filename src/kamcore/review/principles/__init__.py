@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from kamcore.hookspecs import hookimpl
 from kamcore.review.principle import Principle
+from kamcore.review.principles.care import CARE
+from kamcore.review.principles.creativity import CREATIVITY
+from kamcore.review.principles.news import BAD_NEWS_EARLY
+from kamcore.review.principles.profile import KNOW_THE_CLIENT
 from kamcore.review.principles.service import COMMITMENT, HONESTY, RESPONSIVENESS
 
 __all__ = ["BUILTIN_PRINCIPLES", "kamcore_principles"]
 
-BUILTIN_PRINCIPLES: tuple[Principle, ...] = (RESPONSIVENESS, COMMITMENT, HONESTY)
+BUILTIN_PRINCIPLES: tuple[Principle, ...] = (
+    KNOW_THE_CLIENT,
+    CARE,
+    RESPONSIVENESS,
+    COMMITMENT,
+    CREATIVITY,
+    BAD_NEWS_EARLY,
+    HONESTY,
+)
 """Every built-in principle."""
 
 
