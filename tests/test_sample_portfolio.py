@@ -654,7 +654,7 @@ def _complaint_stuck(client: ClientFile, _: Portfolio) -> bool:
 
 
 def _complaint_stuck_acknowledged(client: ClientFile, p: Portfolio) -> bool:
-    acknowledged = _tl(client).decisions("complaints.step_overdue")
+    acknowledged = _tl(client).decisions("complaints.complaint_step_overdue")
     return _complaint_stuck(client, p) and any(d.action == "acknowledge" for d in acknowledged)
 
 
@@ -741,7 +741,7 @@ CHECKS: dict[str, tuple[Check, Check]] = {
     "know_the_client.profile_incomplete": (_profile_incomplete, _profile_complete),
     "care.no_without_alternative": (_declined_bare, _declined_with_alternative_only),
     "care.templated_where_personal_due": (_templated, _personal_touch),
-    "responsiveness.request_unanswered_no_date": (_unanswered_a_week, _all_answered_fast),
+    "responsiveness.request_unanswered": (_unanswered_a_week, _all_answered_fast),
     "responsiveness.answer_date_passed": (_answer_date_passed, _answer_dates_kept),
     "responsiveness.wait_discounted": (_late_despite_wait, _on_time_thanks_to_wait),
     "commitment.promise_overdue": (_overdue_not_renegotiated, _promises_kept_in_time),
@@ -752,25 +752,25 @@ CHECKS: dict[str, tuple[Check, Check]] = {
     "commitment.repeated_slips": (_slipped_thrice, _never_slipped),
     "creativity.situation_without_playbook": (_situation_without_response, _reusable_playbooks),
     "creativity.playbook_not_reusable": (_response_not_reusable, _reusable_playbooks),
-    "bad_news_early.told_late": (_told_late, BAD_NEWS_HONOURED),
-    "bad_news_early.never_told": (_never_told, BAD_NEWS_HONOURED),
-    "bad_news_early.told_without_alternatives": (_told_bare, BAD_NEWS_HONOURED),
+    "bad_news_early.bad_news_told_late": (_told_late, BAD_NEWS_HONOURED),
+    "bad_news_early.bad_news_not_told": (_never_told, BAD_NEWS_HONOURED),
+    "bad_news_early.bad_news_without_alternatives": (_told_bare, BAD_NEWS_HONOURED),
     "proactive_contact.silent_past_cadence": (_silent_key_account, _weekly_contact),
     "proactive_contact.problem_without_call": (_emails_only_since_problem, _called_about_problems),
     "communicate_future.no_future_talk": (_no_future_talk, _future_talk_recent),
     "communicate_future.no_future_talk_snoozed": (_no_future_talk_snoozed, _future_talk_recent),
-    "joint_goals.no_goal": (_key_without_goal, _joint_goal_alive),
+    "joint_goals.no_joint_goal": (_key_without_goal, _joint_goal_alive),
     "joint_goals.goal_without_client": (_goal_without_client, _joint_goal_alive),
     "joint_goals.goal_progress_stale": (_stale_goal, _joint_goal_alive),
     "honesty.date_moved_without_written_notice": (_moved_by_phone, _moved_in_writing),
     "honesty.delay_not_in_writing": (_delay_by_phone, _delay_in_writing),
     "satisfaction.survey_overdue": (_survey_overdue, _regular_stable_surveys),
-    "satisfaction.score_drop": (_score_dropped, _regular_stable_surveys),
-    "complaints.step_overdue": (_complaint_stuck, COMPLAINTS_HONOURED),
-    "complaints.step_overdue_acknowledged": (_complaint_stuck_acknowledged, COMPLAINTS_HONOURED),
+    "satisfaction.satisfaction_drop": (_score_dropped, _regular_stable_surveys),
+    "complaints.complaint_step_overdue": (_complaint_stuck, COMPLAINTS_HONOURED),
+    "complaints.complaint_step_overdue_acknowledged": (_complaint_stuck_acknowledged, COMPLAINTS_HONOURED),
     "complaints.no_feedback_after_resolution": (_no_feedback, COMPLAINTS_HONOURED),
     "churn_warning.churn_risk": (_churning, _growing),
-    "reporting.missing_from_reports": (_unreported_key_account, _reported_weekly),
+    "reporting.not_reported": (_unreported_key_account, _reported_weekly),
 }
 
 ACCOUNT_CASES = [

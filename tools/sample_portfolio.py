@@ -1559,6 +1559,8 @@ class Scenario:
     honours: Mapping[str, Show]
     subject: str = "account"
     evidence: Mapping[str, Show] = field(default_factory=dict)
+    code: str = ""
+    """The finding code a review gives the breakers, when it is not the situation's id."""
 
 
 # Shows shared by several scenarios (each runs once per account).
@@ -1884,7 +1886,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     # Responsiveness -----------------------------------------------------------------------
     Scenario(
         "responsiveness",
-        "request_unanswered_no_date",
+        "request_unanswered",
         "A key client's request has had neither an answer nor a committed answer date for two weeks.",
         breaks={
             "KA-011": unanswered(
@@ -1929,6 +1931,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "Чакаме експорта на данните от клиента",
             )
         },
+        code="request_unanswered",
     ),
     # Commitment ---------------------------------------------------------------------------
     Scenario(
@@ -2037,7 +2040,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     # Don't delay bad news -----------------------------------------------------------------
     Scenario(
         "bad_news_early",
-        "told_late",
+        "bad_news_told_late",
         "A price rise became official on 1 September and the client heard of it 25 days later.",
         breaks={
             "KA-013": combine(
@@ -2051,7 +2054,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "bad_news_early",
-        "never_told",
+        "bad_news_not_told",
         "A module the client uses is being discontinued; it became official 50 days ago and the client was never told.",
         breaks={
             "KA-022": adverse(
@@ -2065,7 +2068,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "bad_news_early",
-        "told_without_alternatives",
+        "bad_news_without_alternatives",
         "The price rise was told the next day in writing but with no alternatives.",
         breaks={"KA-041": price_rise("en", "2026-09-02", "10:00", alternatives=False)},
         honours=BAD_NEWS_TOLD_WELL,
@@ -2171,11 +2174,12 @@ SCENARIOS: tuple[Scenario, ...] = (
             )
         },
         honours={},
+        code="no_future_talk",
     ),
     # Joint goals ---------------------------------------------------------------------------
     Scenario(
         "joint_goals",
-        "no_goal",
+        "no_joint_goal",
         "A key account has no joint goal at all.",
         breaks={"KA-024": tweak(goal=False)},
         honours=dict.fromkeys(("KA-001", "KA-010", "KA-019", "KA-028", "KA-037"), JOINT_GOAL),
@@ -2273,7 +2277,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "satisfaction",
-        "score_drop",
+        "satisfaction_drop",
         "The satisfaction score fell sharply between two surveys (KA-030: 4.6 to 3.0; KA-032: 4.4 to 3.2).",
         breaks={
             "KA-030": surveys(("2026-03-16", 4.6), ("2026-07-14", 4.6), ("2026-10-27", 3.0)),
@@ -2284,7 +2288,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     # Complaints -----------------------------------------------------------------------
     Scenario(
         "complaints",
-        "step_overdue",
+        "complaint_step_overdue",
         "A complaint has been stuck at one workflow step (accepted or investigating) for weeks.",
         breaks={
             "KA-018": complaint(
@@ -2314,8 +2318,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "complaints",
-        "step_overdue_acknowledged",
-        "As step_overdue, but the manager acknowledged the finding with a reason.",
+        "complaint_step_overdue_acknowledged",
+        "As complaint_step_overdue, but the manager acknowledged the finding with a reason.",
         breaks={
             "KA-035": combine(
                 complaint(
@@ -2334,13 +2338,14 @@ SCENARIOS: tuple[Scenario, ...] = (
                 ),
                 decision(
                     "2026-11-10",
-                    "complaints.step_overdue",
+                    "complaints.complaint_step_overdue",
                     "acknowledge",
                     "Чакаме резултатите от лабораторията на производителя до 27.11.",
                 ),
             )
         },
         honours={},
+        code="complaint_step_overdue",
     ),
     Scenario(
         "complaints",
@@ -2364,6 +2369,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             )
         },
         honours=COMPLAINT_HANDLED_WELL,
+        code="complaint_step_overdue",
     ),
     # Churn early warning ---------------------------------------------------------------
     Scenario(
@@ -2389,7 +2395,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     # Reporting -------------------------------------------------------------------------
     Scenario(
         "reporting",
-        "missing_from_reports",
+        "not_reported",
         "A key account has been left out of every weekly report to its department head.",
         breaks={"KA-044": UNREPORTED},
         honours=dict.fromkeys(
@@ -2475,6 +2481,7 @@ def build() -> tuple[Portfolio, dict[str, Any]]:
             {
                 "principle": scenario.principle,
                 "situation": scenario.situation,
+                "code": scenario.code or scenario.situation,
                 "subject": scenario.subject,
                 "breaks": list(scenario.breaks),
                 "honours": list(scenario.honours),
