@@ -2,8 +2,9 @@
 
 ``kamcore accounts`` lists the accounts of a portfolio source, ``kamcore show``
 prints one client file, ``kamcore classify`` classifies every account with a
-rule set and ``kamcore rules check`` validates a rule set. ``docs/cli.md``
-describes every option and exit code.
+rule set, ``kamcore review`` checks every account against the service
+principles and prints the agenda, and ``kamcore rules check`` validates a rule
+set. ``docs/cli.md`` describes every option and exit code.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from kamcore.cli._classify import classification_table, classification_texts, ru
 from kamcore.cli._clientfile import client_file_text
 from kamcore.cli._messages import error_lines, quarantine_lines
 from kamcore.cli._moment import default_moment, parse_as_of
+from kamcore.cli._review import agenda_markdown, agenda_table, for_owner, resolve_owner
 from kamcore.fileformat import encode_client_file
 from kamcore.model import Portfolio
+from kamcore.review import review
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -46,7 +49,9 @@ def _version() -> str:
         return "unknown"
 
 
-def _add_common_options(parser: argparse.ArgumentParser) -> None:
+def _add_common_options(
+    parser: argparse.ArgumentParser, formats: Sequence[str] = ("table", "json")
+) -> None:
     parser.add_argument(
         "source",
         metavar="SOURCE",
@@ -57,7 +62,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("table", "json"),
+        choices=formats,
         default="table",
         help="output format (default: table)",
     )
@@ -107,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain",
         action="store_true",
         help="print each account's explanation instead of the table (with --format table)",
+    )
+    review_ = commands.add_parser(
+        "review",
+        help="check every account against the service principles",
+        description="Check every account against the service principles as of a moment and "
+        "print the agenda: findings per owner, by due time, and each account's health.",
+    )
+    _add_common_options(review_, formats=("table", "json", "markdown"))
+    _add_rules_option(review_)
+    review_.add_argument(
+        "--owner",
+        metavar="NAME",
+        help="only the findings and accounts of this account manager (a staff id as in the "
+        "accounts' owner, or a staff member's name)",
     )
     rules = commands.add_parser("rules", help="work with rule sets", description="Rule sets.")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
@@ -173,11 +192,30 @@ def _classify(args: argparse.Namespace) -> list[str]:
     return classification_table(portfolio, results)
 
 
+def _review(args: argparse.Namespace) -> list[str]:
+    portfolio, moment = _load(args)
+    owner = resolve_owner(portfolio, args.owner) if args.owner is not None else None
+    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
+    if owner is not None:
+        agenda = for_owner(agenda, portfolio, owner)
+    if args.format == "json":
+        return _json(agenda.as_dict())
+    if args.format == "markdown":
+        return agenda_markdown(agenda, portfolio)
+    return agenda_table(agenda, portfolio)
+
+
 def _rules(args: argparse.Namespace) -> list[str]:
     return rules_summary(load_classifier(args.rules))
 
 
-_COMMANDS = {"accounts": _accounts, "show": _show, "classify": _classify, "rules": _rules}
+_COMMANDS = {
+    "accounts": _accounts,
+    "show": _show,
+    "classify": _classify,
+    "review": _review,
+    "rules": _rules,
+}
 
 
 def _silence_stdout() -> None:

@@ -8,7 +8,13 @@ grouped by owner, and each account's health.
 
 from __future__ import annotations
 
-from kamcore.review.agenda import AGENDA_VERSION, Agenda, installed_principles, review
+from kamcore.review.agenda import (
+    AGENDA_VERSION,
+    Agenda,
+    DuplicatePrincipleError,
+    installed_principles,
+    review,
+)
 from kamcore.review.finding import ACTIONS, SEVERITIES, Finding, severity_rank
 from kamcore.review.health import SIGNAL_WEIGHTS, Health, account_health
 from kamcore.review.principle import (
@@ -25,6 +31,7 @@ __all__ = [
     "SEVERITIES",
     "SIGNAL_WEIGHTS",
     "Agenda",
+    "DuplicatePrincipleError",
     "Finding",
     "Health",
     "Principle",

@@ -11,12 +11,20 @@ import attrs
 import pluggy
 
 from kamcore.classification import Classifier, load_classifier
-from kamcore.model import ClientFile, Decision, Portfolio
+from kamcore.errors import KamcoreError
+from kamcore.model import ClientFile, Decision, Event, Portfolio, Timeline, Transaction
 from kamcore.review.finding import Finding, severity_rank
 from kamcore.review.health import Health, account_health
 from kamcore.review.principle import Principle, ReviewContext, ReviewSettings
 
-__all__ = ["AGENDA_VERSION", "Agenda", "installed_principles", "review", "review_account"]
+__all__ = [
+    "AGENDA_VERSION",
+    "Agenda",
+    "DuplicatePrincipleError",
+    "installed_principles",
+    "review",
+    "review_account",
+]
 
 AGENDA_VERSION: Final = 1
 """The version of the agenda's JSON form (``kamcore review --format json``)."""
@@ -64,6 +72,10 @@ class Agenda:
         }
 
 
+class DuplicatePrincipleError(KamcoreError, ValueError):
+    """Two installed principles have the same id."""
+
+
 def _order(finding: Finding) -> tuple[Any, ...]:
     due = finding.due.timestamp() if finding.due else float("inf")
     return (due, -severity_rank(finding.severity), finding.account_id, finding.code, finding.key)
@@ -78,7 +90,9 @@ def installed_principles(plugins: pluggy.PluginManager | None = None) -> tuple[P
     for provided in manager.hook.kamcore_principles():
         for principle in provided:
             if principle.id in found:
-                raise ValueError(f"two plugins provide a principle with id {principle.id!r}")
+                raise DuplicatePrincipleError(
+                    f"two plugins provide a principle with id {principle.id!r}"
+                )
             found[principle.id] = principle
     return tuple(found[key] for key in sorted(found))
 
@@ -126,6 +140,8 @@ def review(
 
     Pure and deterministic: the same inputs give the same agenda, and nothing
     recorded after *as_of* changes it (the portfolio is cut at *as_of* first).
+    Nor does the order the source lists records in: records at the same moment
+    are put in id order before the checks read them.
 
     Args:
         portfolio: the accounts to review.
@@ -138,17 +154,18 @@ def review(
     classifier = classifier if classifier is not None else load_classifier()
     principles = tuple(principles) if principles is not None else installed_principles()
     settings = settings if settings is not None else ReviewSettings()
-    known = portfolio.as_of(as_of)
-    staff = {member.id: member for member in known.staff}
+    staff = {member.id: member for member in portfolio.staff}
     reports: defaultdict[str, list[datetime]] = defaultdict(list)
-    for report in known.reports:
-        for account_id in report.account_ids:
-            reports[account_id].append(report.at)
+    for report in portfolio.reports:
+        if report.at <= as_of:
+            for account_id in report.account_ids:
+                reports[account_id].append(report.at)
     findings: list[Finding] = []
     snoozed: list[Finding] = []
     acknowledged: list[Finding] = []
     health: dict[str, Health] = {}
-    for client in known:
+    for original in portfolio:
+        client = _known(original, as_of)
         context = _context(
             client,
             as_of,
@@ -169,6 +186,31 @@ def review(
         snoozed=tuple(sorted(snoozed, key=_order)),
         acknowledged=tuple(sorted(acknowledged, key=_order)),
         health=health,
+    )
+
+
+def _event_order(event: Event) -> tuple[Any, ...]:
+    return (event.at, event.REF is not None, event.id)
+
+
+def _transaction_order(transaction: Transaction) -> tuple[Any, ...]:
+    return (transaction.at, transaction.id)
+
+
+def _known(client: ClientFile, as_of: datetime) -> ClientFile:
+    """*client* as known at *as_of*, in a canonical order.
+
+    Records at the same moment keep the order the source gave them in (see
+    :class:`~kamcore.model.Timeline`), and checks read "the latest" answer date,
+    new due date or decision; ordering ties by id makes the agenda independent
+    of the order the source happened to list them in.
+    """
+    return ClientFile(
+        account=client.account,
+        transactions=sorted(
+            (t for t in client.transactions if t.at <= as_of), key=_transaction_order
+        ),
+        timeline=Timeline(sorted((e for e in client.timeline if e.at <= as_of), key=_event_order)),
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -110,8 +111,20 @@ class Finding:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    return value
+    # Checks put model values in params and values: moments, Decimal amounts (kept
+    # exact as text, as the portfolio file format writes them), ids in tuples or sets.
+    if isinstance(value, date):  # datetime too
+        result: Any = value.isoformat()
+    elif isinstance(value, Decimal):
+        result = str(value)
+    elif isinstance(value, timedelta):
+        result = value.total_seconds()
+    elif isinstance(value, Mapping):
+        result = {str(k): _jsonable(v) for k, v in value.items()}
+    elif isinstance(value, set | frozenset):
+        result = sorted((_jsonable(v) for v in value), key=repr)
+    elif isinstance(value, tuple | list):
+        result = [_jsonable(v) for v in value]
+    else:
+        result = value
+    return result

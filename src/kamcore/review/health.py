@@ -1,7 +1,8 @@
 """Account health: 0-100, **higher is healthier**, from weighted signals.
 
 Each signal is a number from 0 (bad) to 1 (good), or missing when the account
-has no data for it (no survey yet, no purchase history). Missing signals are
+has no data for it (no survey yet, no purchase history; no event at all for
+contact and complaints). Missing signals are
 left out and the weights of the others are normalised, so a missing signal never
 counts as zero. ``worst_of`` takes the weakest signal instead of the weighted mean.
 """
@@ -55,10 +56,16 @@ class Health:
         }
 
 
+def _has_events(client: ClientFile, as_of: datetime) -> bool:
+    # The client file is cut at the review's moment, not at *as_of* (the trend reads
+    # 30 days earlier): only events up to *as_of* count as data.
+    return any(e.at <= as_of for e in client.timeline.events)
+
+
 def _contact(client: ClientFile, as_of: datetime, cadence_days: float) -> float | None:
     contacts = [e.at for e in client.timeline.interactions(personal=True) if e.at <= as_of]
     if not contacts:
-        return 0.0 if client.timeline.events else None
+        return 0.0 if _has_events(client, as_of) else None
     silent = (as_of - contacts[-1]).total_seconds() / 86400
     return max(0.0, 1.0 - silent / (2 * cadence_days)) if cadence_days else 1.0
 
@@ -77,7 +84,9 @@ def _purchases(client: ClientFile, as_of: datetime) -> float | None:
     return min(1.0, recent / expected)
 
 
-def _complaints(client: ClientFile, as_of: datetime) -> float:
+def _complaints(client: ClientFile, as_of: datetime) -> float | None:
+    if not _has_events(client, as_of):
+        return None  # no timeline, so nothing is known about complaints either
     open_count = sum(
         1
         for state in client.timeline.complaints()

@@ -1,0 +1,187 @@
+"""``kamcore review``: the agenda as a table, a Markdown document or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import attrs
+
+from kamcore.cli._accounts import UNKNOWN
+from kamcore.cli._moment import show_moment
+from kamcore.cli._render import Align, cell, table
+from kamcore.errors import KamcoreError
+from kamcore.model import Portfolio
+from kamcore.review import Agenda, Finding, Health
+
+__all__ = ["agenda_markdown", "agenda_table", "for_owner", "resolve_owner"]
+
+_FINDING_HEADER: Final = ("DUE", "SEVERITY", "ACCOUNT", "NAME", "CODE", "ACTION")
+_HEALTH_HEADER: Final = ("ACCOUNT", "NAME", "OWNER", "SCORE", "TREND")
+_HEALTH_ALIGN: Final[tuple[Align, ...]] = ("left", "left", "left", "right", "right")
+_MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]<>|~")
+_MAX_OWNERS: Final = 20
+"""How many owners the error for an unknown ``--owner`` lists."""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def resolve_owner(portfolio: Portfolio, name: str) -> str:
+    """The owner id ``--owner NAME`` means: an account owner's id, or the name of a
+    staff member who owns accounts.
+
+    Raises:
+        KamcoreError: no account is owned by *name*; the message lists the owners.
+    """
+    owners = sorted({client.account.owner for client in portfolio})
+    if name in owners:
+        return name
+    for member in portfolio.staff:
+        if member.name == name and member.id in owners:
+            return member.id
+    known = ", ".join(owners[:_MAX_OWNERS]) or "none"
+    if len(owners) > _MAX_OWNERS:
+        known += f", … and {len(owners) - _MAX_OWNERS} more"
+    raise KamcoreError(f"no account is owned by {name!r} (owners: {known})")
+
+
+def for_owner(agenda: Agenda, portfolio: Portfolio, owner: str) -> Agenda:
+    """*agenda* with only *owner*'s findings and the health of *owner*'s accounts."""
+    accounts = {client.id for client in portfolio if client.account.owner == owner}
+
+    def mine(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        return tuple(f for f in findings if f.owner == owner)
+
+    return attrs.evolve(
+        agenda,
+        findings=mine(agenda.findings),
+        snoozed=mine(agenda.snoozed),
+        acknowledged=mine(agenda.acknowledged),
+        health={k: h for k, h in agenda.health.items() if k in accounts},
+    )
+
+
+def _summary(agenda: Agenda) -> str:
+    return (
+        f"{_plural(len(agenda.findings), 'open finding')}, {len(agenda.snoozed)} snoozed, "
+        f"{len(agenda.acknowledged)} acknowledged"
+    )
+
+
+def _owner_title(owner: str, names: Mapping[str, str]) -> str:
+    return f"{owner} ({names[owner]})" if owner in names else owner
+
+
+def _due(finding: Finding) -> str:
+    return show_moment(finding.due) if finding.due else UNKNOWN
+
+
+def _finding_cells(finding: Finding, portfolio: Portfolio) -> list[str]:
+    name = portfolio[finding.account_id].account.name if finding.account_id in portfolio else ""
+    return [
+        _due(finding),
+        finding.severity,
+        finding.account_id,
+        name,
+        finding.code,
+        finding.action,
+    ]
+
+
+def _health_rows(agenda: Agenda, portfolio: Portfolio) -> list[list[str]]:
+    """Health per account, the least healthy first."""
+    rows = []
+    for account_id, health in sorted(agenda.health.items(), key=lambda i: (i[1].score, i[0])):
+        account = portfolio[account_id].account if account_id in portfolio else None
+        rows.append(
+            [
+                account_id,
+                account.name if account else "",
+                account.owner if account else "",
+                f"{health.score:.1f}",
+                _trend(health),
+            ]
+        )
+    return rows
+
+
+def _trend(health: Health) -> str:
+    return UNKNOWN if health.trend is None else f"{health.trend:+.1f}"
+
+
+def agenda_table(agenda: Agenda, portfolio: Portfolio) -> list[str]:
+    """The agenda for people: a summary line, a table of findings per owner (owner
+    header lines, columns aligned across owners), then every account's health."""
+    names = {member.id: member.name for member in portfolio.staff}
+    lines = [f"Agenda as of {show_moment(agenda.as_of)}: {_summary(agenda)}", ""]
+    groups = agenda.by_owner()
+    rows = [_finding_cells(f, portfolio) for findings in groups.values() for f in findings]
+    if rows:
+        header, *body = table(rows, header=_FINDING_HEADER, indent="  ")
+        position = 0
+        for owner, findings in groups.items():
+            title = cell(_owner_title(owner, names))
+            lines += [f"{title}: {_plural(len(findings), 'finding')}", header]
+            lines += body[position : position + len(findings)]
+            lines.append("")
+            position += len(findings)
+    else:
+        lines += ["No open findings.", ""]
+    lines.append("Health (0-100, higher is healthier; trend: change over 30 days)")
+    health = _health_rows(agenda, portfolio)
+    lines += table(health, header=_HEALTH_HEADER, align=_HEALTH_ALIGN, indent="  ")
+    if not health:
+        lines.append("  (no accounts)")
+    return lines
+
+
+def _md(text: str) -> str:
+    """*text* safe in one Markdown table cell or heading."""
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in cell(text))
+
+
+def _code(text: str) -> str:
+    """*text* as inline code, unless it holds what a code span cannot."""
+    text = cell(text)
+    return _md(text) if "`" in text or "|" in text else f"`{text}`"
+
+
+def _md_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def agenda_markdown(agenda: Agenda, portfolio: Portfolio) -> list[str]:
+    """The agenda as a Markdown document: a section with a table per owner, then a
+    health table."""
+    names = {member.id: member.name for member in portfolio.staff}
+    lines = [f"# Agenda as of {show_moment(agenda.as_of)}", "", f"{_summary(agenda)}.", ""]
+    groups = agenda.by_owner()
+    if not groups:
+        lines += ["No open findings.", ""]
+    for owner, findings in groups.items():
+        lines += [
+            f"## {_md(_owner_title(owner, names))}",
+            "",
+            _md_row(["Due", "Severity", "Account", "Name", "Code", "Action"]),
+            _md_row(["---"] * 6),
+        ]
+        for finding in findings:
+            due, severity, account_id, name, code, action = _finding_cells(finding, portfolio)
+            lines.append(
+                _md_row(
+                    [_md(due), severity, _md(account_id), _md(name), _code(code), _code(action)]
+                )
+            )
+        lines.append("")
+    lines += [
+        "## Health",
+        "",
+        "Score from 0 to 100, higher is healthier; the trend is the change over 30 days.",
+        "",
+        _md_row(["Account", "Name", "Owner", "Score", "Trend"]),
+        _md_row(["---", "---", "---", "---:", "---:"]),
+    ]
+    lines += [_md_row([_md(text) for text in row]) for row in _health_rows(agenda, portfolio)]
+    return lines
