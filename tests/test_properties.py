@@ -185,7 +185,10 @@ def almost_valid_documents(draw: st.DrawFn, *, keep_top_level: bool = False) -> 
         if not containers:
             break
         _, node = draw(st.sampled_from(containers))
-        value = draw(json_values | NASTY | st.sampled_from([*_strings(document), "X"]))
+        # A copy: later mutations must not change the strategies' own constants.
+        value = copy.deepcopy(
+            draw(json_values | NASTY | st.sampled_from([*_strings(document), "X"]))
+        )
         if isinstance(node, dict):
             operation = draw(st.sampled_from(["delete", "replace", "add"]))
             if operation == "add" or not node:

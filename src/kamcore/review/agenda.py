@@ -111,9 +111,10 @@ def _decided(
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     open_, snoozed, acknowledged = [], [], []
     for finding in findings:
-        latest = next(
-            (d for d in reversed(decisions) if d.finding in (finding.key, finding.code)), None
-        )
+        # A decision names one finding by its key, or every finding of a kind on
+        # the account by its code or its principle-qualified code.
+        names = (finding.key, finding.code, f"{finding.principle}.{finding.code}")
+        latest = next((d for d in reversed(decisions) if d.finding in names), None)
         if (
             latest is not None
             and latest.action == "snooze"

@@ -9,9 +9,15 @@ from __future__ import annotations
 from kamcore.hookspecs import hookimpl
 from kamcore.review.principle import Principle
 from kamcore.review.principles.care import CARE
+from kamcore.review.principles.churn import CHURN_WARNING
+from kamcore.review.principles.complaints import COMPLAINTS
+from kamcore.review.principles.contact import COMMUNICATE_FUTURE, PROACTIVE_CONTACT
 from kamcore.review.principles.creativity import CREATIVITY
+from kamcore.review.principles.goals import JOINT_GOALS
 from kamcore.review.principles.news import BAD_NEWS_EARLY
 from kamcore.review.principles.profile import KNOW_THE_CLIENT
+from kamcore.review.principles.reporting import REPORTING
+from kamcore.review.principles.satisfaction import SATISFACTION
 from kamcore.review.principles.service import COMMITMENT, HONESTY, RESPONSIVENESS
 
 __all__ = ["BUILTIN_PRINCIPLES", "kamcore_principles"]
@@ -23,7 +29,14 @@ BUILTIN_PRINCIPLES: tuple[Principle, ...] = (
     COMMITMENT,
     CREATIVITY,
     BAD_NEWS_EARLY,
+    PROACTIVE_CONTACT,
+    COMMUNICATE_FUTURE,
+    JOINT_GOALS,
     HONESTY,
+    SATISFACTION,
+    COMPLAINTS,
+    CHURN_WARNING,
+    REPORTING,
 )
 """Every built-in principle."""
 

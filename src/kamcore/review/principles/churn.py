@@ -1,0 +1,234 @@
+"""Churn early warning (003 §10): a risk score from falling purchases, falling
+satisfaction, silence and open complaints.
+
+:func:`churn_risk` is pure and public so that documentation and backtests can
+compute the score the alert uses. Each signal runs from 0 (no sign of churn) to 1
+(a strong one), or is ``None`` when the account has no data for it (no purchase
+history, fewer than two surveys); missing signals are left out and the weights of
+the others renormalised, so a missing signal never drags the risk to 0 or to 1.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from kamcore.model import Transaction
+from kamcore.review.finding import Finding
+from kamcore.review.principle import ReviewContext, SimplePrinciple
+from kamcore.review.principles._known import last_or_known
+from kamcore.review.principles.satisfaction import survey_trend
+
+__all__ = ["CHURN_SIGNALS", "CHURN_WARNING", "CHURN_WEIGHTS", "CRITICAL_RISK", "churn_risk"]
+
+CHURN_SIGNALS: Final = (
+    "purchase_frequency",
+    "purchase_amount",
+    "satisfaction",
+    "silence",
+    "complaints",
+)
+"""The signals of the churn risk, in the order they are reported."""
+
+CHURN_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(dict.fromkeys(CHURN_SIGNALS, 1.0))
+"""Default weight of each signal."""
+
+CRITICAL_RISK: Final = 0.8
+"""From this risk on the alert is ``critical`` rather than a ``violation``."""
+
+_YEAR: Final = timedelta(days=365)
+_ACT_WITHIN: Final = timedelta(days=3)
+_TOP_SIGNALS: Final = 3
+
+
+def _windows(
+    transactions: Sequence[Transaction], as_of: datetime, window: timedelta
+) -> tuple[list[Transaction], list[Transaction], float]:
+    """Transactions of the recent window, of the year before it, and their length ratio."""
+    recent_start = as_of - window
+    recent = [t for t in transactions if recent_start < t.at <= as_of]
+    baseline = [t for t in transactions if recent_start - _YEAR < t.at <= recent_start]
+    return recent, baseline, window / _YEAR
+
+
+def _frequency_drop(
+    recent: Sequence[Transaction], baseline: Sequence[Transaction], scale: float
+) -> float | None:
+    expected = sum(1 for t in baseline if t.amount > 0) * scale
+    if expected <= 0:
+        return None
+    actual = sum(1 for t in recent if t.amount > 0)
+    return max(0.0, 1.0 - actual / expected)
+
+
+def _amount_drop(
+    recent: Sequence[Transaction], baseline: Sequence[Transaction], scale: float
+) -> float | None:
+    # Amounts never mix currencies: each currency is compared with itself, and the
+    # currencies are weighted by how many purchases they had in the baseline year.
+    if scale <= 0:
+        return None
+    before: defaultdict[str, Decimal] = defaultdict(Decimal)
+    now: defaultdict[str, Decimal] = defaultdict(Decimal)
+    purchases: defaultdict[str, int] = defaultdict(int)
+    for t in baseline:
+        before[t.currency] += t.amount
+        if t.amount > 0:
+            purchases[t.currency] += 1
+    for t in recent:
+        now[t.currency] += t.amount
+    drops = {
+        currency: min(1.0, max(0.0, 1.0 - float(now[currency]) / (float(total) * scale)))
+        for currency, total in before.items()
+        if total > 0
+    }
+    weight = sum(purchases[currency] for currency in drops)
+    if not weight:
+        return None
+    return sum(drop * purchases[currency] for currency, drop in drops.items()) / weight
+
+
+def _satisfaction_fall(context: ReviewContext) -> float | None:
+    trend = survey_trend(context.client.timeline)
+    if trend is None:
+        return None
+    fall = max(0.0, -trend.change)
+    threshold = context.standard.satisfaction_drop
+    # A fall the satisfaction principle reports (the tier's threshold) is the whole signal.
+    if threshold <= 0:
+        return 1.0 if fall > 0 else 0.0
+    return min(1.0, fall / threshold)
+
+
+def _silence_anchor(context: ReviewContext) -> tuple[datetime, tuple[str, ...]] | None:
+    last = context.client.timeline.last_contact(personal=True)
+    return last_or_known(context.client, context.as_of, last)
+
+
+def _silence(context: ReviewContext) -> float | None:
+    anchor = _silence_anchor(context)
+    cadence = context.standard.contact_cadence_days
+    if anchor is None or cadence <= 0:
+        return None
+    days = (context.as_of - anchor[0]).total_seconds() / 86400
+    return min(1.0, days / (2 * cadence))
+
+
+def _open_complaints(context: ReviewContext) -> float | None:
+    timeline = context.client.timeline
+    if not timeline.events:
+        return None
+    return 1.0 - 1.0 / (1 + len(timeline.open_complaints()))
+
+
+def churn_risk(
+    context: ReviewContext, weights: Mapping[str, float] = CHURN_WEIGHTS
+) -> tuple[float | None, dict[str, float | None]]:
+    """The churn risk of the account in *context*, and the signals it is made of.
+
+    Signals, each from 0 (no sign of churn) to 1, or ``None`` when missing:
+
+    - ``purchase_frequency``: the drop of the number of purchases in the last
+      ``settings.churn_window_days`` against the same-length average of the 365
+      days before that window; missing without purchases in those 365 days.
+    - ``purchase_amount``: the same drop in money, per currency (net of refunds),
+      the currencies weighted by their number of purchases; amounts of different
+      currencies are never added.
+    - ``satisfaction``: the fall of the latest survey's mean score below the mean
+      of the year before it, as a share of the tier's ``satisfaction_drop`` (capped at 1);
+      missing without two scored surveys.
+    - ``silence``: days since the last personal contact (or, without one, since the
+      account is known) over twice the tier's contact cadence, capped at 1.
+    - ``complaints``: ``1 - 1/(1 + open complaints)``.
+
+    Args:
+        context: the account as of the review.
+        weights: the weight of each signal; signals without a weight are left out.
+
+    Returns:
+        ``(risk, signals)``: the weighted mean of the signals present (0-1), or
+        ``None`` when every signal is missing; and every signal by name.
+    """
+    recent, baseline, scale = _windows(
+        context.client.transactions,
+        context.as_of,
+        timedelta(days=context.settings.churn_window_days),
+    )
+    signals: dict[str, float | None] = {
+        "purchase_frequency": _frequency_drop(recent, baseline, scale),
+        "purchase_amount": _amount_drop(recent, baseline, scale),
+        "satisfaction": _satisfaction_fall(context),
+        "silence": _silence(context),
+        "complaints": _open_complaints(context),
+    }
+    present = {
+        name: value
+        for name, value in signals.items()
+        if value is not None and weights.get(name, 0.0) > 0
+    }
+    if not present:
+        return None, signals
+    total = sum(weights[name] for name in present)
+    return sum(weights[name] * value for name, value in present.items()) / total, signals
+
+
+def _evidence(context: ReviewContext, signals: Mapping[str, float | None]) -> tuple[str, ...]:
+    timeline = context.client.timeline
+    ids: list[str] = []
+    if signals["complaints"]:
+        ids += [state.complaint.id for state in timeline.open_complaints()]
+    anchor = _silence_anchor(context)
+    if signals["silence"] and anchor is not None:
+        ids += anchor[1]
+    trend = survey_trend(timeline)
+    if signals["satisfaction"] and trend is not None:
+        ids.append(trend.latest.id)
+    if (
+        signals["purchase_frequency"] or signals["purchase_amount"]
+    ) and context.client.transactions:
+        ids.append(context.client.transactions[-1].id)
+    return tuple(dict.fromkeys(ids))
+
+
+def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
+    risk, signals = churn_risk(context)
+    if risk is None or risk < context.standard.churn_alert_score:
+        return
+    ranked = sorted(
+        ((CHURN_WEIGHTS[name] * value, name) for name, value in signals.items() if value),
+        key=lambda pair: (-pair[0], CHURN_SIGNALS.index(pair[1])),
+    )
+    yield context.finding(
+        principle="churn_warning",
+        code="churn_risk",
+        severity="critical" if risk >= CRITICAL_RISK else "violation",
+        message="churn_warning.churn_risk",
+        params={
+            "top_signals": tuple(name for _, name in ranked[:_TOP_SIGNALS]),
+            "window_days": context.settings.churn_window_days,
+        },
+        evidence=_evidence(context, signals),
+        values={
+            "risk": round(risk, 3),
+            "alert_score": context.standard.churn_alert_score,
+            **{name: None if value is None else round(value, 3) for name, value in signals.items()},
+        },
+        action="retention_plan",
+        due=context.as_of + _ACT_WITHIN,
+    )
+
+
+CHURN_WARNING = SimplePrinciple(
+    "churn_warning",
+    "Churn early warning",
+    {
+        "churn_risk": "falling purchases or satisfaction, silence and open complaints add up to a "
+        "churn risk at or above the tier's alert score: agree a retention plan and act on its "
+        "top signals",
+    },
+    _churn_warning,
+)
