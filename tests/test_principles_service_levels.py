@@ -788,13 +788,13 @@ def test_churn_signals_are_all_reported() -> None:
     assert signals["satisfaction"] is None
     assert signals["silence"] == 0.0
     assert signals["complaints"] == 0.0
-    assert risk == 0.5
+    assert risk == pytest.approx((2 * 1 + 2 * 1 + 0 + 0) / 6)  # purchases weigh double
 
 
 def test_missing_signals_are_left_out_not_counted_as_zero_or_one() -> None:
     # Stopped buying, everything else fine; no surveys at all.
     risk, _ = churn_risk(churn_context([call("c1", 500)], HISTORY))
-    assert risk == pytest.approx((1 + 1 + 0 + 0) / 4)
+    assert risk == pytest.approx((2 * 1 + 2 * 1 + 0 + 0) / 6)
     # No purchase history: only the timeline signals count.
     risk, signals = churn_risk(churn_context([call("c1", 472)]))
     assert signals["purchase_frequency"] is None
@@ -898,7 +898,7 @@ def test_churn_satisfaction_signal_scales_with_the_tier_threshold() -> None:
 def test_churn_risk_at_the_alert_score_is_a_violation() -> None:
     finding = only(CHURN_WARNING, churn_context([call("c1", 500)], HISTORY), "churn_risk")
     assert finding.severity == "violation"
-    assert finding.values["risk"] == 0.5
+    assert finding.values["risk"] == pytest.approx(4 / 6, abs=1e-3)
     assert finding.values["satisfaction"] is None
     assert set(CHURN_SIGNALS) <= set(finding.values)
     assert finding.params["top_signals"] == ("purchase_frequency", "purchase_amount")
@@ -908,8 +908,11 @@ def test_churn_risk_at_the_alert_score_is_a_violation() -> None:
 
 
 def test_churn_alert_follows_the_tier_score() -> None:
-    # regular: alert from 0.7
-    assert run(CHURN_WARNING, churn_context([call("c1", 500)], HISTORY, key=False)) == []
+    context = churn_context([call("c1", 500)], HISTORY, key=False)  # risk 4/6
+    strict = attrs.evolve(context.standard, churn_alert_score=0.7)
+    lenient = attrs.evolve(context.standard, churn_alert_score=0.6)
+    assert run(CHURN_WARNING, attrs.evolve(context, standard=strict)) == []
+    assert run(CHURN_WARNING, attrs.evolve(context, standard=lenient)) != []
 
 
 def test_churn_risk_from_0_8_is_critical() -> None:
@@ -921,7 +924,7 @@ def test_churn_risk_from_0_8_is_critical() -> None:
     ]
     finding = only(CHURN_WARNING, churn_context(events, HISTORY), "churn_risk")
     assert finding.severity == "critical"
-    assert finding.values["risk"] == pytest.approx((1 + 1 + 1 + 1 + 0.75) / 5, abs=1e-3)
+    assert finding.values["risk"] == pytest.approx((2 + 2 + 1 + 1 + 0.75) / 7, abs=1e-3)
     assert finding.params["top_signals"] == (
         "purchase_frequency",
         "purchase_amount",

@@ -34,8 +34,12 @@ CHURN_SIGNALS: Final = (
 )
 """The signals of the churn risk, in the order they are reported."""
 
-CHURN_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(dict.fromkeys(CHURN_SIGNALS, 1.0))
-"""Default weight of each signal."""
+CHURN_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {**dict.fromkeys(CHURN_SIGNALS, 1.0), "purchase_frequency": 2.0, "purchase_amount": 2.0}
+)
+"""Default weight of each signal. Purchases count double: a client that stops buying
+altogether is at risk even while it still answers surveys and takes calls (the
+sample portfolio's backtest, docs/review.md)."""
 
 CRITICAL_RISK: Final = 0.8
 """From this risk on the alert is ``critical`` rather than a ``violation``."""
