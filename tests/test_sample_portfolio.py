@@ -767,7 +767,10 @@ CHECKS: dict[str, tuple[Check, Check]] = {
     "satisfaction.survey_overdue": (_survey_overdue, _regular_stable_surveys),
     "satisfaction.satisfaction_drop": (_score_dropped, _regular_stable_surveys),
     "complaints.complaint_step_overdue": (_complaint_stuck, COMPLAINTS_HONOURED),
-    "complaints.complaint_step_overdue_acknowledged": (_complaint_stuck_acknowledged, COMPLAINTS_HONOURED),
+    "complaints.complaint_step_overdue_acknowledged": (
+        _complaint_stuck_acknowledged,
+        COMPLAINTS_HONOURED,
+    ),
     "complaints.no_feedback_after_resolution": (_no_feedback, COMPLAINTS_HONOURED),
     "churn_warning.churn_risk": (_churning, _growing),
     "reporting.not_reported": (_unreported_key_account, _reported_weekly),
