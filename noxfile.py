@@ -19,7 +19,6 @@ nox.options.error_on_missing_interpreters = False
 RUFF = "ruff==0.17.5"
 LINT_TARGETS = ("src", "tests", "benchmarks", "tools", "noxfile.py")
 TEST_PLUGINS = Path("tests/plugins")
-SAMPLE_ACCOUNT = "KA-001"
 
 
 @nox.session
@@ -64,10 +63,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the kamcore CLI on the shipped sample portfolio."""
+    """Run the main job on the shipped sample portfolio: list, classify, review."""
     session.install("-e", ".")
     session.run("kamcore", "accounts")
-    session.run("kamcore", "show", SAMPLE_ACCOUNT)
+    session.run("kamcore", "classify")
+    session.run("kamcore", "review")
 
 
 @nox.session
