@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from kamcore.classification import load_classifier
+from kamcore.classification import CurrencyTable, load_classifier
 from kamcore.model import (
     Account,
     AdverseChange,
@@ -1006,3 +1006,14 @@ def test_all_principles_through_review() -> None:
         "goal_progress_stale",
         "satisfaction_drop",
     }
+
+
+def test_a_currency_switch_with_a_rate_is_not_an_amount_drop() -> None:
+    # Bulgaria: BGN before the switch, the same value in EUR after it.
+    before = purchases(range(50, 410, 30), amount="195.583", currency="BGN")
+    after = purchases((420, 450, 480), amount="100", currency="EUR", prefix="r")
+    context = churn_context([call("c1", 500)], before + after)
+    with_rates = attrs.evolve(context, currency=CurrencyTable("EUR", {"BGN": Decimal("1.95583")}))
+    assert churn_risk(with_rates)[1]["purchase_amount"] == pytest.approx(0.0)
+    # Without rates the currencies stay apart, and the BGN purchases look stopped.
+    assert churn_risk(context)[1]["purchase_amount"] == pytest.approx(1.0)

@@ -235,4 +235,5 @@ def _context(
         staff=staff,
         report_times=tuple(sorted(report_times)),
         settings=settings,
+        currency=classifier.rules.currency,
     )

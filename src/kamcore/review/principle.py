@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from kamcore.classification import ServiceStandard
+from kamcore.classification import CurrencyTable, ServiceStandard
 from kamcore.model import ClientFile, StaffMember
 from kamcore.review.finding import Finding
 
@@ -59,6 +59,8 @@ class ReviewContext:
         staff: the people on our side, by id.
         report_times: when department-head reports covering this account were sent.
         settings: the review's settings.
+        currency: the rule set's base currency and rates, for checks that compare
+            amounts; ``None`` when there is no rule set.
     """
 
     client: ClientFile
@@ -69,6 +71,7 @@ class ReviewContext:
     staff: Mapping[str, StaffMember] = attrs.field(factory=dict, converter=_frozen_staff)
     report_times: tuple[datetime, ...] = ()
     settings: ReviewSettings = ReviewSettings()
+    currency: CurrencyTable | None = None
 
     @property
     def account_id(self) -> str:

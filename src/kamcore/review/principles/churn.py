@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from kamcore.classification import CurrencyTable
 from kamcore.model import Transaction
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple
@@ -69,22 +70,40 @@ def _frequency_drop(
     return max(0.0, 1.0 - actual / expected)
 
 
+def _in_base(transaction: Transaction, money: CurrencyTable | None) -> tuple[str, Decimal]:
+    """The transaction's amount in the base currency where the rule set has a rate,
+    else in its own currency; so a currency switch (BGN to EUR) is not a drop."""
+    if money is None:
+        return transaction.currency, transaction.amount
+    if transaction.currency == money.base:
+        return money.base, transaction.amount
+    rate = money.rates.get(transaction.currency)
+    if rate is None:
+        return transaction.currency, transaction.amount
+    return money.base, transaction.amount / rate
+
+
 def _amount_drop(
-    recent: Sequence[Transaction], baseline: Sequence[Transaction], scale: float
+    recent: Sequence[Transaction],
+    baseline: Sequence[Transaction],
+    scale: float,
+    money: CurrencyTable | None,
 ) -> float | None:
-    # Amounts never mix currencies: each currency is compared with itself, and the
-    # currencies are weighted by how many purchases they had in the baseline year.
+    # Amounts never mix currencies without a rate: each currency is compared with
+    # itself, and the currencies are weighted by their purchases in the baseline year.
     if scale <= 0:
         return None
     before: defaultdict[str, Decimal] = defaultdict(Decimal)
     now: defaultdict[str, Decimal] = defaultdict(Decimal)
     purchases: defaultdict[str, int] = defaultdict(int)
     for t in baseline:
-        before[t.currency] += t.amount
+        currency, amount = _in_base(t, money)
+        before[currency] += amount
         if t.amount > 0:
-            purchases[t.currency] += 1
+            purchases[currency] += 1
     for t in recent:
-        now[t.currency] += t.amount
+        currency, amount = _in_base(t, money)
+        now[currency] += amount
     drops = {
         currency: min(1.0, max(0.0, 1.0 - float(now[currency]) / (float(total) * scale)))
         for currency, total in before.items()
@@ -140,8 +159,9 @@ def churn_risk(
       ``settings.churn_window_days`` against the same-length average of the 365
       days before that window; missing without purchases in those 365 days.
     - ``purchase_amount``: the same drop in money, per currency (net of refunds),
-      the currencies weighted by their number of purchases; amounts of different
-      currencies are never added.
+      the currencies weighted by their number of purchases; amounts are converted
+      with the rule set's rates (``context.currency``) where it has one, and
+      otherwise never added across currencies.
     - ``satisfaction``: the fall of the latest survey's mean score below the mean
       of the year before it, as a share of the tier's ``satisfaction_drop`` (capped at 1);
       missing without two scored surveys.
@@ -164,7 +184,7 @@ def churn_risk(
     )
     signals: dict[str, float | None] = {
         "purchase_frequency": _frequency_drop(recent, baseline, scale),
-        "purchase_amount": _amount_drop(recent, baseline, scale),
+        "purchase_amount": _amount_drop(recent, baseline, scale, context.currency),
         "satisfaction": _satisfaction_fall(context),
         "silence": _silence(context),
         "complaints": _open_complaints(context),
