@@ -147,7 +147,6 @@ def _open_requests(context: ReviewContext) -> Iterator[Finding]:
             principle="test",
             code="request_open",
             severity="violation",
-            message="test.request_open",
             evidence=(state.request.id,),
             action="answer_request",
             due=state.request.at + DAY,
@@ -164,9 +163,7 @@ def fixed(*findings: dict[str, Any], principle_id: str = "fixed") -> SimplePrinc
 
     def check(context: ReviewContext) -> Iterator[Finding]:
         for fields in findings:
-            yield context.finding(
-                principle=principle_id, message=f"{principle_id}.x", action="call", **fields
-            )
+            yield context.finding(principle=principle_id, action="call", **fields)
 
     codes = {f["code"]: "test" for f in findings}
     return SimplePrinciple(principle_id, principle_id.title(), codes, check)
@@ -490,9 +487,7 @@ def test_open_findings_lower_the_findings_signal_by_severity() -> None:
     ctx = context(as_of=T0)
 
     def finding(code: str, severity: str) -> Finding:
-        return ctx.finding(
-            principle="p", code=code, severity=severity, message="p.x", action="call"
-        )
+        return ctx.finding(principle="p", code=code, severity=severity, action="call")
 
     signals = health_signals(ctx, [finding("a", "warning"), finding("b", "violation")])
     assert signals["findings"] == pytest.approx(1 - 1.5 / 4)

@@ -61,8 +61,6 @@ class Finding:
         principle: the id of the principle that found it.
         code: the stable code of the situation (see the documented list).
         severity: one of :data:`SEVERITIES`.
-        message: the message key, e.g. ``responsiveness.request_unanswered``; the
-            text comes from a catalog, in the reader's language.
         params: the message's parameters.
         evidence: ids of the events (or transactions) that show it.
         values: the values that show it (days silent, score drop…).
@@ -75,12 +73,17 @@ class Finding:
     principle: str
     code: str
     severity: str = attrs.field(validator=attrs.validators.in_(SEVERITIES))
-    message: str
     params: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
     evidence: tuple[str, ...] = ()
     values: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
     action: str = attrs.field(validator=attrs.validators.in_(ACTIONS))
     due: datetime | None = None
+
+    @property
+    def message(self) -> str:
+        """The message key, ``PRINCIPLE.CODE`` (``responsiveness.request_unanswered``);
+        the text comes from a catalog, in the reader's language."""
+        return f"{self.principle}.{self.code}"
 
     @property
     def key(self) -> str:

@@ -38,7 +38,6 @@ def _bare_noes(context: ReviewContext) -> Iterator[Finding]:
             principle="care",
             code="no_without_alternative",
             severity="violation",
-            message="care.no_without_alternative",
             params={
                 "subject": request.subject if isinstance(request, Request) else None,
                 "answered": answer.at,
@@ -65,7 +64,6 @@ def _templates(context: ReviewContext) -> Iterator[Finding]:
             principle="care",
             code="templated_where_personal_due",
             severity="warning",
-            message="care.templated_where_personal_due",
             params={"topics": tuple(sorted(topics)), "channel": templated.channel},
             evidence=(templated.id,),
             action="send_personal_message",
@@ -87,7 +85,6 @@ def _key_list_reach(context: ReviewContext) -> Iterator[Finding]:
             principle="care",
             code="key_list_reach",
             severity="violation",
-            message="care.key_list_reach",
             params={"staff_id": member.id, "name": member.name, "role": member.role},
             evidence=tuple(e.id for e in events),
             values={"events": len(events)},

@@ -230,7 +230,6 @@ def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
         principle="churn_warning",
         code="churn_risk",
         severity="critical" if risk >= CRITICAL_RISK else "violation",
-        message="churn_warning.churn_risk",
         params={
             "top_signals": tuple(name for _, name in ranked[:_TOP_SIGNALS]),
             "window_days": context.settings.churn_window_days,

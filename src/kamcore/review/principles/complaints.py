@@ -39,7 +39,6 @@ def _complaints(context: ReviewContext) -> Iterator[Finding]:
             principle="complaints",
             code="complaint_step_overdue",
             severity=severity,
-            message="complaints.complaint_step_overdue",
             params={
                 "subject": complaint.subject,
                 "step": step,

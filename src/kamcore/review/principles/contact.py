@@ -48,7 +48,6 @@ def _silence(context: ReviewContext) -> Iterator[Finding]:
             principle="proactive_contact",
             code="silent_past_cadence",
             severity=severity,
-            message="proactive_contact.silent_past_cadence",
             params={
                 "last_contact": last.at if last else None,
                 "channel": last.channel if last else None,
@@ -95,7 +94,6 @@ def _preferred_call(context: ReviewContext) -> Iterator[Finding]:
             principle="proactive_contact",
             code="problem_without_call",
             severity="violation",
-            message="proactive_contact.problem_without_call",
             params={
                 "problem": kind,
                 "subject": subject,
@@ -153,7 +151,6 @@ def _communicate_future(context: ReviewContext) -> Iterator[Finding]:
         principle="communicate_future",
         code="no_future_talk",
         severity="violation" if any(s == "violation" for *_, s, _ in late) else "warning",
-        message="communicate_future.no_future_talk",
         params={
             "topics": tuple(topic for topic, *_ in late),
             **{f"last_{topic}": at for topic, at in last_talks.items()},

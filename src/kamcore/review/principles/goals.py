@@ -26,7 +26,6 @@ def _joint_goals(context: ReviewContext) -> Iterator[Finding]:
             principle="joint_goals",
             code="no_joint_goal",
             severity="violation",
-            message="joint_goals.no_joint_goal",
             action="agree_goals",
             due=context.as_of + _AGREE_WITHIN,
         )
@@ -43,7 +42,6 @@ def _joint_goals(context: ReviewContext) -> Iterator[Finding]:
                 principle="joint_goals",
                 code="goal_without_client",
                 severity="warning",
-                message="joint_goals.goal_without_client",
                 params={"title": goal.title},
                 evidence=(goal.id,),
                 values={"client_participants": participants, "needed": needed},
@@ -60,7 +58,6 @@ def _joint_goals(context: ReviewContext) -> Iterator[Finding]:
                 principle="joint_goals",
                 code="goal_progress_stale",
                 severity=severity,
-                message="joint_goals.goal_progress_stale",
                 params={"title": goal.title, "last_progress": latest.at if latest else None},
                 evidence=(goal.id, *((latest.id,) if latest else ())),
                 values={

@@ -28,7 +28,6 @@ def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
                     principle="bad_news_early",
                     code="bad_news_not_told",
                     severity=severity,
-                    message="bad_news_early.bad_news_not_told",
                     params={
                         "change": change.change,
                         "description": change.description,
@@ -48,7 +47,6 @@ def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
                 principle="bad_news_early",
                 code="bad_news_told_late",
                 severity="violation",
-                message="bad_news_early.bad_news_told_late",
                 params={
                     "change": change.change,
                     "description": change.description,
@@ -65,7 +63,6 @@ def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
                 principle="bad_news_early",
                 code="bad_news_without_alternatives",
                 severity="violation",
-                message="bad_news_early.bad_news_without_alternatives",
                 params={"change": change.change, "description": change.description},
                 evidence=(change.id, *(c.id for c in state.communications)),
                 action="offer_alternative",

@@ -49,7 +49,6 @@ def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
             principle="know_the_client",
             code="no_contacts",
             severity="violation",
-            message="know_the_client.no_contacts",
             params={"name": account.name},
             action="complete_profile",
             due=context.as_of + timedelta(days=1),
@@ -59,7 +58,6 @@ def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
             principle="know_the_client",
             code="profile_incomplete",
             severity="violation" if context.key else "warning",
-            message="know_the_client.profile_incomplete",
             params={
                 "missing": missing,
                 "contacts_without_position": tuple(

@@ -34,7 +34,6 @@ def _reporting(context: ReviewContext) -> Iterator[Finding]:
             principle="reporting",
             code="not_reported",
             severity=severity,
-            message="reporting.not_reported",
             params={"last_report": max(sent) if sent else None},
             evidence=evidence,
             values={

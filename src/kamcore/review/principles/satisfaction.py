@@ -92,7 +92,6 @@ def _survey_overdue(context: ReviewContext) -> Iterator[Finding]:
             principle="satisfaction",
             code="survey_overdue",
             severity=severity,
-            message="satisfaction.survey_overdue",
             params={"last_survey": surveys[-1].at if surveys else None},
             evidence=evidence,
             values={
@@ -113,7 +112,6 @@ def _satisfaction_drop(context: ReviewContext) -> Iterator[Finding]:
         principle="satisfaction",
         code="satisfaction_drop",
         severity="violation",
-        message="satisfaction.satisfaction_drop",
         params={"surveyed": trend.latest.at, "fallen_scores": trend.fallen_scores()},
         evidence=(trend.latest.id, *(s.id for s in trend.previous)),
         values={
