@@ -9,14 +9,18 @@ when a principle is installed that the page does not list.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kamcore.review import installed_principles
+from kamcore.model import Account, ClientFile, Interaction, Portfolio, Timeline
+from kamcore.review import installed_principles, review
 
 PAGE = Path(__file__).parent.parent / "docs" / "review.md"
+T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 TEXT = PAGE.read_text(encoding="utf-8")
 PRINCIPLES = {principle.id: principle for principle in installed_principles()}
 
@@ -74,6 +78,22 @@ def test_the_python_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     for block in blocks:  # in order: later examples use what earlier ones made
         exec(compile(block, str(PAGE), "exec"), namespace)
     assert capsys.readouterr().out.strip()
+
+
+def test_the_example_principle_finds_an_unanswered_sample() -> None:
+    namespace: dict[str, Any] = {}
+    block = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "SAMPLES" in b)
+    exec(compile(block, str(PAGE), "exec"), namespace)
+    sent = Interaction(id="I-1", at=T0, channel="email", topics=("sample_sent",))
+    client = ClientFile(
+        account=Account(id="A-1", name="Acme", owner="anna"), timeline=Timeline([sent])
+    )
+    agenda = review(
+        Portfolio(files=[client]), T0 + timedelta(days=4), principles=[namespace["SAMPLES"]]
+    )
+    assert [(f.code, f.severity, f.message) for f in agenda.findings] == [
+        ("sample_not_followed_up", "violation", "samples.sample_not_followed_up")
+    ]
 
 
 def test_the_schema_file_named_by_the_page_is_shipped() -> None:
