@@ -18,15 +18,18 @@ releases without breaking plugins; arguments are never removed or renamed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from kamcore.actions import Action, PushResult
     from kamcore.classification.metrics import Metric
     from kamcore.fileformat import LoadResult
+    from kamcore.notices import Notice
     from kamcore.review import Principle
+    from kamcore.sync import ChangeSet
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -68,6 +71,25 @@ def kamcore_load_portfolio(source: str, strict: bool) -> LoadResult | None:
     Build the result with :func:`kamcore.fileformat.decode_portfolio` where the
     source can be turned into the documented portfolio document, so that every
     source validates records the same way.
+    """
+
+
+@hookspec(firstresult=True)
+def kamcore_load_changes(source: str, since: str | None, strict: bool) -> ChangeSet | None:
+    """Load what changed in *source* since the cursor *since*, if this plugin knows the source.
+
+    Called by ``kamcore sync`` and :func:`kamcore.sync.sync` with the cursor the
+    ledger kept from the last sync of this source (``None`` the first time).
+    Stops at the first non-``None`` result: return
+    ``None`` quickly for a source that is not yours. A source whose plugin does
+    not implement this hook is loaded in full through ``kamcore_load_portfolio``.
+
+    :param source: the source as the user wrote it (``zoho:acme-eu``, ``file:…``).
+    :param since: the opaque cursor returned by the previous sync, or ``None``.
+    :param strict: as for ``kamcore_load_portfolio``: refuse on any invalid
+        record, or quarantine invalid records and keep the rest.
+    :return: a :class:`kamcore.sync.ChangeSet` — the changed client files with
+        their quarantine, and the cursor to pass next time — or ``None``.
     """
 
 
@@ -116,4 +138,81 @@ def kamcore_principles() -> Iterable[Principle] | None:
         meaning) and a pure ``check(context) -> findings`` (see
         :class:`kamcore.review.Principle`; :class:`kamcore.review.SimplePrinciple`
         wraps a plain function), or ``None`` for none.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Sinks: writing actions back
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def kamcore_push_actions(sink: str, actions: Sequence[Action]) -> Sequence[PushResult] | None:
+    """Create *actions* (tasks, notes) in *sink*, if this plugin knows the sink.
+
+    Called by ``kamcore push`` and :func:`kamcore.sync.push` after each action
+    was recorded in the ledger as *pending*, in batches the plugin may split
+    further. Stops at the first non-``None`` result: return ``None`` for a sink
+    that is not yours.
+    Store each action's ``key`` with the record it creates (a custom field, a
+    marker in the text), so that ``kamcore_find_action`` can find it again.
+
+    :param sink: the sink as the user wrote it (``zoho:acme-eu``, ``file:actions.jsonl``).
+    :param actions: the actions to create, each with its deterministic ``key``.
+    :return: one :class:`kamcore.actions.PushResult` per action, in any order:
+        the id of the record created, or an error for that action alone (one
+        failed action must not stop the others). Raising fails the whole batch;
+        the ledger keeps every action of it for the next run.
+    """
+
+
+@hookspec(firstresult=True)
+def kamcore_find_action(sink: str, action: Action) -> str | None:
+    """The id of the record in *sink* that holds *action* (by its key), or ``None``.
+
+    Called by the push before it sends an action the ledger saw *pending*: the
+    previous run may have crashed after the sink created the record and before
+    the ledger marked it done. Stops at the first non-``None`` result; a plugin
+    that does not know
+    the sink returns ``None``, as does the sink's plugin when the record is not
+    there. Must not create anything.
+
+    :param sink: the sink as the user wrote it.
+    :param action: the action whose ``key`` to look for.
+    :return: the record id, or ``None``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Notices and localization
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kamcore_send_notice(notice: Notice) -> None:
+    """Deliver an escalation notice through a channel (e-mail, IM, webhook).
+
+    Called for every notice kamcore raises, once per notice, with every plugin
+    that implements it (**All results are used**: each channel decides whether
+    the notice is for it, by its ``channel`` or recipient). A channel that fails
+    should log and return rather than raise, so the other channels still deliver.
+
+    :param notice: the :class:`kamcore.notices.Notice`: recipient, channel,
+        subject, body, language and the finding it is about.
+    :return: nothing.
+    """
+
+
+@hookspec
+def kamcore_message_catalogs() -> Mapping[str, Mapping[str, str]] | None:
+    """Provide translated messages: ``{language: {message key: text}}``.
+
+    Called once when kamcore builds its message catalogs (to render findings,
+    reports and notices in a language). **All results are used**: a plugin adds
+    the messages of its own principles and actions, and may override kamcore's
+    own texts, the later plugin winning.
+
+    :return: the messages by language (``en``, ``zh``, ``ru``, ``uk``, ``bg``…)
+        and message key (``care.no_without_alternative``), with ``{name}``
+        placeholders for the finding's parameters; or ``None``.
     """

@@ -1,0 +1,146 @@
+"""Actions: what kamcore asks a sink (a CRM, a file) to do about the findings of a review.
+
+Each action has a deterministic key, so the ledger can tell an action it has
+already sent from a new one, and a sink can be asked whether it already holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from kamcore.review import Agenda, Finding
+
+__all__ = ["ACTION_KINDS", "Action", "PushResult", "action_key", "actions_from_agenda"]
+
+ACTION_KINDS: Final = frozenset({"task", "note"})
+"""What a sink is asked to create: a task with a due date, or a note on the account."""
+
+
+def action_key(tenant: str, finding: Finding) -> str:
+    """The deterministic key of the action for *finding* in *tenant*.
+
+    Built from the tenant, the account, the finding code, the evidence and the
+    ISO week the action is due in: the same situation due in the same week is
+    the same action at every review, so re-running review and push creates
+    nothing new, while a situation that recurs later gets a new action.
+    """
+    due_period = ""
+    if finding.due is not None:
+        year, week, _ = finding.due.isocalendar()
+        due_period = f"{year}-W{week:02d}"
+    parts = [tenant, finding.account_id, finding.code, *finding.evidence, due_period]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+    return f"kam-{digest}"
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """One thing to create in a sink.
+
+    Attributes:
+        key: the deterministic key (:func:`action_key`); sinks store it with the
+            record so that a re-run can find it.
+        tenant: the CRM organisation (or other tenant) it belongs to.
+        kind: ``task`` or ``note``.
+        account_id: the account it is about.
+        owner: who should do it (the account manager).
+        title: a short subject line.
+        body: the text: what was found, the evidence, what to do.
+        due: when it is due, if it has a deadline.
+        finding_code: the code of the finding it comes from.
+        severity: the finding's severity.
+        evidence: the ids of the events that show the finding.
+    """
+
+    key: str
+    tenant: str
+    kind: str = attrs.field(validator=attrs.validators.in_(ACTION_KINDS))
+    account_id: str
+    owner: str
+    title: str
+    body: str
+    due: datetime | None = None
+    finding_code: str
+    severity: str
+    evidence: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "key": self.key,
+            "tenant": self.tenant,
+            "kind": self.kind,
+            "account_id": self.account_id,
+            "owner": self.owner,
+            "title": self.title,
+            "body": self.body,
+            "due": self.due.isoformat() if self.due else None,
+            "finding_code": self.finding_code,
+            "severity": self.severity,
+            "evidence": list(self.evidence),
+        }
+
+
+@attrs.frozen
+class PushResult:
+    """What a sink did with one action.
+
+    Attributes:
+        key: the action's key.
+        record_id: the id of the record the sink created (or found), ``None`` if it failed.
+        error: why it failed, when it did; never a secret.
+    """
+
+    key: str
+    record_id: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the sink holds the action now."""
+        return self.record_id is not None and self.error is None
+
+
+def _body(finding: Finding) -> str:
+    lines = [f"{finding.message} ({finding.severity})"]
+    lines += [f"{name}: {value}" for name, value in sorted(_texts(finding.params).items())]
+    if finding.evidence:
+        lines.append("evidence: " + ", ".join(finding.evidence))
+    lines.append(f"recommended action: {finding.action}")
+    return "\n".join(lines)
+
+
+def _texts(values: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else str(value)
+        for name, value in values.items()
+    }
+
+
+def actions_from_agenda(agenda: Agenda, tenant: str) -> list[Action]:
+    """One action per open finding of *agenda*: a task when it has a due time, else a note.
+
+    Snoozed and acknowledged findings get no action.
+    """
+    return [_action(tenant, finding) for finding in agenda.findings]
+
+
+def _action(tenant: str, finding: Finding) -> Action:
+    return Action(
+        key=action_key(tenant, finding),
+        tenant=tenant,
+        kind="task" if finding.due is not None else "note",
+        account_id=finding.account_id,
+        owner=finding.owner,
+        title=f"[{finding.severity}] {finding.code.replace('_', ' ')}: {finding.action.replace('_', ' ')}",
+        body=_body(finding),
+        due=finding.due,
+        finding_code=finding.code,
+        severity=finding.severity,
+        evidence=finding.evidence,
+    )

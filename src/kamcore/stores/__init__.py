@@ -1,0 +1,7 @@
+"""Stores: where kamcore keeps what must not be lost between runs."""
+
+from __future__ import annotations
+
+from kamcore.stores.ledger import ActionRecord, Ledger
+
+__all__ = ["ActionRecord", "Ledger"]

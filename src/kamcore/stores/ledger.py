@@ -1,0 +1,183 @@
+"""The action ledger: a SQLite database of every action sent to a sink, and sync cursors.
+
+An action is recorded as *pending* before it is sent and marked *done* with the
+sink's record id after; an action that failed stays *failed* with its error and
+is tried again on the next push. One database serves several tenants (CRM
+organisations): every row carries its tenant and every query filters on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from kamcore.actions import Action
+
+__all__ = ["STATUSES", "ActionRecord", "Ledger"]
+
+STATUSES: Final = ("pending", "done", "failed")
+"""The states of a recorded action."""
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS actions (
+    tenant     TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    sink       TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+    record_id  TEXT,
+    error      TEXT,
+    action     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, sink, key)
+);
+CREATE TABLE IF NOT EXISTS cursors (
+    tenant     TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    cursor     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, source)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@attrs.frozen
+class ActionRecord:
+    """What the ledger knows about one action.
+
+    Attributes:
+        tenant: the tenant.
+        key: the action's key.
+        sink: the sink it was sent to.
+        status: ``pending``, ``done`` or ``failed``.
+        record_id: the sink's record id, once done.
+        error: the last error, when failed.
+    """
+
+    tenant: str
+    key: str
+    sink: str
+    status: str
+    record_id: str | None
+    error: str | None
+
+
+class Ledger:
+    """The action ledger in the SQLite database at *path* (created if missing).
+
+    Every write is its own committed transaction, so a crash loses nothing that
+    was recorded before it.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(self.path, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._connection.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._connection
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def get(self, tenant: str, sink: str, key: str) -> ActionRecord | None:
+        """What the ledger knows of action *key* of *tenant* in *sink*, or ``None``."""
+        row = self._connection.execute(
+            "SELECT tenant, key, sink, status, record_id, error FROM actions"
+            " WHERE tenant = ? AND sink = ? AND key = ?",
+            (tenant, sink, key),
+        ).fetchone()
+        return ActionRecord(*row) if row else None
+
+    def records(self, tenant: str, status: str | None = None) -> list[ActionRecord]:
+        """Every action of *tenant* (only those in *status*, if given), by key."""
+        query = "SELECT tenant, key, sink, status, record_id, error FROM actions WHERE tenant = ?"
+        parameters: tuple[str, ...] = (tenant,)
+        if status is not None:
+            query += " AND status = ?"
+            parameters += (status,)
+        rows = self._connection.execute(query + " ORDER BY sink, key", parameters).fetchall()
+        return [ActionRecord(*row) for row in rows]
+
+    def record_pending(self, sink: str, action: Action) -> None:
+        """Record *action* as about to be sent to *sink* (before sending it)."""
+        now = _now()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO actions (tenant, key, sink, status, action, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'pending', ?, ?, ?)"
+                " ON CONFLICT (tenant, sink, key) DO UPDATE SET"
+                " status = 'pending', error = NULL, updated_at = excluded.updated_at",
+                (action.tenant, action.key, sink, json.dumps(action.as_dict()), now, now),
+            )
+
+    def mark_done(self, tenant: str, sink: str, key: str, record_id: str) -> None:
+        """Mark the action done, with the id of the record the sink holds it in."""
+        self._set(tenant, sink, key, status="done", record_id=record_id, error=None)
+
+    def mark_failed(self, tenant: str, sink: str, key: str, error: str) -> None:
+        """Mark the action failed; the next push tries it again."""
+        self._set(tenant, sink, key, status="failed", record_id=None, error=error)
+
+    def _set(
+        self,
+        tenant: str,
+        sink: str,
+        key: str,
+        *,
+        status: str,
+        record_id: str | None,
+        error: str | None,
+    ) -> None:
+        with self._transaction() as db:
+            updated = db.execute(
+                "UPDATE actions SET status = ?, record_id = ?, error = ?, updated_at = ?"
+                " WHERE tenant = ? AND sink = ? AND key = ?",
+                (status, record_id, error, _now(), tenant, sink, key),
+            ).rowcount
+        if not updated:
+            raise KeyError(f"{tenant}/{sink}/{key}: not in the ledger")
+
+    def cursor(self, tenant: str, source: str) -> str | None:
+        """The cursor the last sync of *source* for *tenant* left, or ``None``."""
+        row = self._connection.execute(
+            "SELECT cursor FROM cursors WHERE tenant = ? AND source = ?", (tenant, source)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, tenant: str, source: str, cursor: str) -> None:
+        """Keep *cursor* as where the next sync of *source* for *tenant* starts."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO cursors (tenant, source, cursor, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tenant, source) DO UPDATE SET"
+                " cursor = excluded.cursor, updated_at = excluded.updated_at",
+                (tenant, source, cursor, _now()),
+            )

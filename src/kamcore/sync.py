@@ -1,0 +1,209 @@
+"""Sync from sources and push actions to sinks, through the plugins and the ledger.
+
+``push`` is what makes write-back safe to repeat: every action is recorded in
+the ledger before it is sent and marked done after, an action already done is
+skipped, and an action left *pending* by a crash is first looked for in the sink
+(``kamcore_find_action``) before it is sent again. Re-running review and push
+therefore creates no duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final
+
+import attrs
+import pluggy
+
+from kamcore.actions import Action, PushResult
+from kamcore.errors import SourceError
+from kamcore.fileformat import LoadResult
+from kamcore.plugins import get_plugin_manager
+from kamcore.stores import Ledger
+
+__all__ = ["BATCH_SIZE", "ChangeSet", "PushSummary", "SyncSummary", "push", "sync"]
+
+BATCH_SIZE: Final = 100
+"""Actions handed to a sink plugin at once (Zoho takes at most 100 records per call)."""
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while work goes on."""
+
+
+@attrs.frozen
+class ChangeSet:
+    """What changed in a source since a cursor.
+
+    Attributes:
+        result: the changed client files, with the records quarantined.
+        cursor: where the next sync starts.
+    """
+
+    result: LoadResult
+    cursor: str
+
+
+@attrs.frozen
+class SyncSummary:
+    """The outcome of a sync.
+
+    Attributes:
+        accounts: client files loaded.
+        quarantined: records set aside as invalid.
+        cursor: the cursor kept for the next sync (``None`` for a full load
+            through a plugin without incremental loading).
+        result: what was loaded.
+    """
+
+    accounts: int
+    quarantined: int
+    cursor: str | None
+    result: LoadResult
+
+
+@attrs.frozen
+class PushSummary:
+    """The outcome of a push.
+
+    Attributes:
+        created: actions the sink created now.
+        skipped: actions already in the sink (done before, or found after a crash).
+        failed: actions that failed, kept in the ledger for the next push.
+        errors: per failed action key, why.
+    """
+
+    created: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: dict[str, str] = attrs.field(factory=dict)
+
+
+def sync(
+    source: str,
+    ledger: Ledger,
+    *,
+    tenant: str = "default",
+    since: str | None = None,
+    full: bool = False,
+    strict: bool = False,
+    plugins: pluggy.PluginManager | None = None,
+) -> SyncSummary:
+    """Load what changed in *source* since the last sync and keep the new cursor.
+
+    Args:
+        source: the source, as for ``load_portfolio``.
+        ledger: where cursors are kept.
+        tenant: whose cursor it is.
+        since: start from this cursor instead of the one the ledger kept.
+        full: ignore any cursor and load everything.
+        strict: refuse the source on any invalid record (default: quarantine them).
+        plugins: the plugin manager; the installed plugins when ``None``.
+    """
+    manager = plugins if plugins is not None else get_plugin_manager()
+    cursor = None if full else since or ledger.cursor(tenant, source)
+    changes: ChangeSet | None = manager.hook.kamcore_load_changes(
+        source=source, since=cursor, strict=strict
+    )
+    if changes is not None:
+        ledger.set_cursor(tenant, source, changes.cursor)
+        result, new_cursor = changes.result, changes.cursor
+    else:
+        result = manager.hook.kamcore_load_portfolio(source=source, strict=strict)
+        if result is None:
+            raise SourceError(f"{source}: no installed plugin reads this source")
+        new_cursor = None
+    return SyncSummary(len(result.portfolio), len(result.quarantine), new_cursor, result)
+
+
+def _batches(actions: Sequence[Action], size: int) -> Iterable[Sequence[Action]]:
+    for start in range(0, len(actions), size):
+        yield actions[start : start + size]
+
+
+def push(
+    sink: str,
+    actions: Sequence[Action],
+    ledger: Ledger,
+    *,
+    dry_run: bool = False,
+    plugins: pluggy.PluginManager | None = None,
+    progress: Progress | None = None,
+) -> PushSummary:
+    """Create *actions* in *sink*, each exactly once however often this runs.
+
+    Args:
+        sink: the sink, e.g. ``file:actions.jsonl`` or ``zoho:acme-eu``.
+        actions: the actions (from :func:`kamcore.actions.actions_from_agenda`).
+        ledger: the action ledger.
+        dry_run: only count what would be created, skipped or retried; send nothing
+            and write nothing.
+        plugins: the plugin manager; the installed plugins when ``None``.
+        progress: called with ``(done, total)`` as batches complete.
+
+    Raises:
+        SourceError: no installed plugin writes to *sink*.
+    """
+    manager = plugins if plugins is not None else get_plugin_manager()
+    summary = PushSummary()
+    to_send: list[Action] = []
+    for action in actions:
+        record = ledger.get(action.tenant, sink, action.key)
+        if record is not None and record.status == "done":
+            summary = attrs.evolve(summary, skipped=summary.skipped + 1)
+            continue
+        if record is not None and record.status == "pending" and not dry_run:
+            # A previous run may have crashed after the sink created it.
+            found = manager.hook.kamcore_find_action(sink=sink, action=action)
+            if found is not None:
+                ledger.mark_done(action.tenant, sink, action.key, found)
+                summary = attrs.evolve(summary, skipped=summary.skipped + 1)
+                continue
+        to_send.append(action)
+    if dry_run:
+        return attrs.evolve(summary, created=len(to_send))
+    done = len(actions) - len(to_send)
+    for batch in _batches(to_send, BATCH_SIZE):
+        for action in batch:
+            ledger.record_pending(sink, action)
+        results = _send(manager, sink, batch)
+        summary = _settle(ledger, sink, batch, results, summary)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(actions))
+    return summary
+
+
+def _send(
+    manager: pluggy.PluginManager, sink: str, batch: Sequence[Action]
+) -> dict[str, PushResult]:
+    try:
+        results: Sequence[PushResult] | None = manager.hook.kamcore_push_actions(
+            sink=sink, actions=list(batch)
+        )
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        return {action.key: PushResult(action.key, error=message) for action in batch}
+    if results is None:
+        raise SourceError(f"{sink}: no installed plugin writes to this sink")
+    return {result.key: result for result in results}
+
+
+def _settle(
+    ledger: Ledger,
+    sink: str,
+    batch: Sequence[Action],
+    results: dict[str, PushResult],
+    summary: PushSummary,
+) -> PushSummary:
+    created, failed, errors = summary.created, summary.failed, dict(summary.errors)
+    for action in batch:
+        result = results.get(action.key) or PushResult(action.key, error="the sink said nothing")
+        if result.ok and result.record_id is not None:
+            ledger.mark_done(action.tenant, sink, action.key, result.record_id)
+            created += 1
+        else:
+            error = result.error or "no record id"
+            ledger.mark_failed(action.tenant, sink, action.key, error)
+            failed += 1
+            errors[action.key] = error
+    return attrs.evolve(summary, created=created, failed=failed, errors=errors)
