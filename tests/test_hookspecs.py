@@ -43,3 +43,13 @@ def test_hook_docstring_says_when_what_and_whether_first_result_wins(
     section = section.split("\n### ", 1)[0].split("\n## ", 1)[0]
     expected = "**First result wins**" if options.get("firstresult") else "**All results are used**"
     assert expected in section
+
+
+def test_an_installed_plugin_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kamcore.plugins import DISABLE_ENV, get_plugin_manager
+
+    assert get_plugin_manager().get_plugin("principles") is not None
+    monkeypatch.setenv(DISABLE_ENV, "principles, nothing-of-that-name")
+    manager = get_plugin_manager()
+    assert manager.get_plugin("principles") is None
+    assert manager.get_plugin("files") is not None

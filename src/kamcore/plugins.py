@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import pluggy
@@ -10,10 +11,13 @@ from kamcore import hookspecs
 from kamcore.errors import SourceError
 from kamcore.fileformat import LoadResult
 
-__all__ = ["ENTRY_POINT_GROUP", "get_plugin_manager", "load_portfolio"]
+__all__ = ["DISABLE_ENV", "ENTRY_POINT_GROUP", "get_plugin_manager", "load_portfolio"]
 
 ENTRY_POINT_GROUP = "kamcore"
 """The entry-point group in which installed plugins (built-in adapters too) register."""
+
+DISABLE_ENV = "KAMCORE_DISABLE_PLUGINS"
+"""Environment variable: comma-separated names of installed plugins not to load."""
 
 
 def get_plugin_manager(
@@ -23,7 +27,8 @@ def get_plugin_manager(
 
     Args:
         entry_points: load every plugin installed in the ``kamcore`` entry-point
-            group (the built-in file adapter is one of them).
+            group (the built-in file adapter and principles are among them), except
+            those named in the ``KAMCORE_DISABLE_PLUGINS`` environment variable.
         plugins: further plugin objects (modules, instances) to register, for
             applications that embed kamcore and for tests.
 
@@ -33,6 +38,9 @@ def get_plugin_manager(
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
+    for name in os.environ.get(DISABLE_ENV, "").split(","):
+        if name.strip():
+            manager.set_blocked(name.strip())
     if entry_points:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for plugin in plugins:
