@@ -24,8 +24,8 @@ ACTION_KINDS: Final = frozenset({"task", "note"})
 def action_key(tenant: str, finding: Finding) -> str:
     """The deterministic key of the action for *finding* in *tenant*.
 
-    Built from the tenant, the account, the finding code, the evidence and the
-    ISO week the action is due in: the same situation due in the same week is
+    Built from the tenant, the account, the principle and code of the finding,
+    the evidence and the ISO week the action is due in: the same situation due in the same week is
     the same action at every review, so re-running review and push creates
     nothing new, while a situation that recurs later gets a new action.
     """
@@ -33,7 +33,8 @@ def action_key(tenant: str, finding: Finding) -> str:
     if finding.due is not None:
         year, week, _ = finding.due.isocalendar()
         due_period = f"{year}-W{week:02d}"
-    parts = [tenant, finding.account_id, finding.code, *finding.evidence, due_period]
+    parts = [tenant, finding.account_id, finding.principle, finding.code, *finding.evidence]
+    parts.append(due_period)
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
     return f"kam-{digest}"
 

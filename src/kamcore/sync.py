@@ -131,6 +131,10 @@ def push(
 ) -> PushSummary:
     """Create *actions* in *sink*, each exactly once however often this runs.
 
+    An action the ledger has seen before but not marked done (a crash after
+    sending, or a sink that failed to answer) is looked for in the sink first;
+    an action given twice is sent once.
+
     Args:
         sink: the sink, e.g. ``file:actions.jsonl`` or ``zoho:acme-eu``.
         actions: the actions (from :func:`kamcore.actions.actions_from_agenda`).
@@ -146,14 +150,20 @@ def push(
     manager = plugins if plugins is not None else get_plugin_manager()
     summary = PushSummary()
     to_send: list[Action] = []
-    for action in actions:
+    unique = list({action.key: action for action in actions}.values())
+    for action in unique:
         record = ledger.get(action.tenant, sink, action.key)
         if record is not None and record.status == "done":
             summary = attrs.evolve(summary, skipped=summary.skipped + 1)
             continue
-        if record is not None and record.status == "pending" and not dry_run:
-            # A previous run may have crashed after the sink created it.
-            found = manager.hook.kamcore_find_action(sink=sink, action=action)
+        if record is not None and not dry_run:
+            # Pending: a previous run may have crashed after the sink created it.
+            # Failed: the sink may have created it and then failed to answer.
+            try:
+                found = manager.hook.kamcore_find_action(sink=sink, action=action)
+            except Exception as error:
+                summary = _failed(summary, action.key, f"lookup failed: {type(error).__name__}")
+                continue
             if found is not None:
                 ledger.mark_done(action.tenant, sink, action.key, found)
                 summary = attrs.evolve(summary, skipped=summary.skipped + 1)
@@ -161,21 +171,29 @@ def push(
         to_send.append(action)
     if dry_run:
         return attrs.evolve(summary, created=len(to_send))
-    done = len(actions) - len(to_send)
+    done = len(unique) - len(to_send)
     for batch in _batches(to_send, BATCH_SIZE):
         for action in batch:
             ledger.record_pending(sink, action)
         results = _send(manager, sink, batch)
+        if results is None:
+            for action in batch:  # nothing was sent: leave no trace of this sink
+                ledger.forget(action.tenant, sink, action.key)
+            raise SourceError(f"{sink}: no installed plugin writes to this sink")
         summary = _settle(ledger, sink, batch, results, summary)
         done += len(batch)
         if progress is not None:
-            progress(done, len(actions))
+            progress(done, len(unique))
     return summary
+
+
+def _failed(summary: PushSummary, key: str, error: str) -> PushSummary:
+    return attrs.evolve(summary, failed=summary.failed + 1, errors={**summary.errors, key: error})
 
 
 def _send(
     manager: pluggy.PluginManager, sink: str, batch: Sequence[Action]
-) -> dict[str, PushResult]:
+) -> dict[str, PushResult] | None:
     try:
         results: Sequence[PushResult] | None = manager.hook.kamcore_push_actions(
             sink=sink, actions=list(batch)
@@ -184,7 +202,7 @@ def _send(
         message = f"{type(error).__name__}: {error}"
         return {action.key: PushResult(action.key, error=message) for action in batch}
     if results is None:
-        raise SourceError(f"{sink}: no installed plugin writes to this sink")
+        return None
     return {result.key: result for result in results}
 
 

@@ -4,7 +4,10 @@
 prints one client file, ``kamcore classify`` classifies every account with a
 rule set, ``kamcore review`` checks every account against the service
 principles and prints the agenda, and ``kamcore rules check`` validates a rule
-set. ``docs/cli.md`` describes every option and exit code.
+set. ``kamcore sync`` loads what changed in a source since the last sync,
+``kamcore push`` creates the actions of a review in a sink (a CRM, a file) once
+however often it runs, and ``kamcore plugins`` lists the installed plugins.
+``docs/cli.md`` describes every option and exit code.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -28,8 +31,20 @@ from kamcore.cli._clientfile import client_file_text
 from kamcore.cli._messages import error_lines, quarantine_lines
 from kamcore.cli._moment import default_moment, parse_as_of
 from kamcore.cli._review import agenda_markdown, agenda_table, for_owner, resolve_owner
+from kamcore.cli._sync import (
+    DEFAULT_LEDGER,
+    DEFAULT_TENANT,
+    LEDGER_ENV,
+    installed_plugins,
+    plugins_json,
+    plugins_table,
+    push_command,
+    sync_command,
+    tenant_name,
+)
 from kamcore.fileformat import encode_client_file
 from kamcore.model import Portfolio
+from kamcore.plugins import get_plugin_manager
 from kamcore.review import review
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -37,7 +52,8 @@ __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 EXIT_OK: Final = 0
 """The command did its job."""
 EXIT_ERROR: Final = 1
-"""A kamcore error: the source is unreadable or invalid, or an account id is unknown."""
+"""A kamcore error: the source is unreadable or invalid, or an account id is unknown;
+or ``kamcore push`` could not create an action."""
 EXIT_USAGE: Final = 2
 """The command line itself is wrong (argparse's own exit code)."""
 
@@ -139,7 +155,106 @@ def build_parser() -> argparse.ArgumentParser:
         "rules", metavar="FILE", nargs="?", help="a TOML or JSON rule set (default: the default)"
     )
     check.set_defaults(source=None, collect=False)
+    _add_sync_commands(commands)
     return parser
+
+
+def _add_ledger_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ledger",
+        metavar="PATH",
+        help=f"the SQLite ledger of actions pushed and sync cursors (default: ${LEDGER_ENV}, "
+        f"else ./{DEFAULT_LEDGER})",
+    )
+    parser.add_argument(
+        "--tenant",
+        metavar="NAME",
+        type=tenant_name,
+        default=DEFAULT_TENANT,
+        help=f"whose actions and cursors these are, e.g. a CRM organisation "
+        f"(default: {DEFAULT_TENANT})",
+    )
+
+
+def _add_sync_commands(commands: Any) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="load what changed in a source since the last sync",
+        description="Load what changed in SOURCE since the last sync (the cursor the ledger "
+        "kept), keep the new cursor and print a summary. A source whose plugin cannot load "
+        "changes is loaded in full. Invalid records are quarantined and listed on stderr.",
+    )
+    sync.add_argument(
+        "source", metavar="SOURCE", help="the source: a plugin URI (zoho:…), a file or folder"
+    )
+    start = sync.add_mutually_exclusive_group()
+    start.add_argument(
+        "--since",
+        metavar="CURSOR",
+        help="start from this cursor instead of the one the ledger kept",
+    )
+    start.add_argument("--full", action="store_true", help="ignore any cursor: load everything")
+    _add_ledger_options(sync)
+    sync.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the source if any record is invalid (default: quarantine invalid records)",
+    )
+    # Quarantining is the default here, so errors never suggest --collect.
+    sync.set_defaults(collect=True)
+    push = commands.add_parser(
+        "push",
+        help="create the actions of a review in a sink",
+        description="Review SOURCE and create one action (a task or a note) per open finding "
+        "in SINK, each exactly once however often this runs: the ledger remembers what was "
+        "created. Exit code 1 when any action failed; the next push tries it again.",
+    )
+    push.add_argument(
+        "sink",
+        metavar="SINK",
+        help="where to create the actions: a .jsonl file (or file:….jsonl), or a plugin URI "
+        "(zoho:…)",
+    )
+    push.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="?",
+        default=SAMPLE_PORTFOLIO,
+        help="the portfolio to review (default: the sample portfolio shipped with kamcore)",
+    )
+    push.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=parse_as_of,
+        help="review as of this moment: an ISO 8601 date (the end of that day, UTC) or a "
+        "date-time with an offset (default: the portfolio's exported_at, else now)",
+    )
+    _add_rules_option(push)
+    _add_ledger_options(push)
+    push.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only count what would be created and skipped: send and write nothing",
+    )
+    push.add_argument(
+        "--collect",
+        action="store_true",
+        help="keep the valid records of an invalid source and list the others on stderr "
+        "(default: refuse the whole source)",
+    )
+    plugins = commands.add_parser(
+        "plugins",
+        help="list the installed plugins",
+        description="List every installed plugin: its name, the distribution and version "
+        "that provide it, and the hooks it implements.",
+    )
+    plugins.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    plugins.set_defaults(source=None, collect=False)
 
 
 def _add_rules_option(parser: argparse.ArgumentParser) -> None:
@@ -209,12 +324,25 @@ def _rules(args: argparse.Namespace) -> list[str]:
     return rules_summary(load_classifier(args.rules))
 
 
-_COMMANDS = {
+def _plugins(args: argparse.Namespace) -> list[str]:
+    infos = installed_plugins(get_plugin_manager())
+    if args.format == "json":
+        return _json(plugins_json(infos))
+    return plugins_table(infos)
+
+
+_Command = Callable[[argparse.Namespace], "list[str] | tuple[list[str], int]"]
+"""A command: the lines for stdout, and the exit code when it is not :data:`EXIT_OK`."""
+
+_COMMANDS: dict[str, _Command] = {
     "accounts": _accounts,
     "show": _show,
     "classify": _classify,
     "review": _review,
     "rules": _rules,
+    "sync": sync_command,
+    "push": push_command,
+    "plugins": _plugins,
 }
 
 
@@ -231,19 +359,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit status: :data:`EXIT_OK`, :data:`EXIT_ERROR` for a kamcore error
-        (reported on stderr as ``kamcore: error: …``, never as a traceback), or
-        :data:`EXIT_USAGE` for a bad command line.
+        (reported on stderr as ``kamcore: error: …``, never as a traceback) or an
+        action ``kamcore push`` could not create, or :data:`EXIT_USAGE` for a bad
+        command line.
     """
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    code = EXIT_OK
     try:
-        _emit(_COMMANDS[args.command](args))
+        output = _COMMANDS[args.command](args)
+        lines, code = output if isinstance(output, tuple) else (output, EXIT_OK)
+        _emit(lines)
         sys.stdout.flush()
     except KamcoreError as error:
         _emit(error_lines(error, source=args.source, collect=args.collect), stream=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         _silence_stdout()
-    return EXIT_OK
+    return code

@@ -138,6 +138,14 @@ class Ledger:
                 (action.tenant, action.key, sink, json.dumps(action.as_dict()), now, now),
             )
 
+    def forget(self, tenant: str, sink: str, key: str) -> None:
+        """Remove a *pending* action that was never handed to any sink."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM actions WHERE tenant = ? AND sink = ? AND key = ? AND status = 'pending'",
+                (tenant, sink, key),
+            )
+
     def mark_done(self, tenant: str, sink: str, key: str, record_id: str) -> None:
         """Mark the action done, with the id of the record the sink holds it in."""
         self._set(tenant, sink, key, status="done", record_id=record_id, error=None)

@@ -1,19 +1,25 @@
-"""The file adapter: portfolios from a JSON file or a folder of CSV tables.
+"""The file adapter: portfolios from a JSON file or a folder of CSV tables, actions
+to a JSON Lines file.
 
-It is kamcore's embedded default source, registered in the ``kamcore``
+It is kamcore's embedded default source and sink, registered in the ``kamcore``
 entry-point group like any third-party adapter. It reads:
 
 - ``portfolio.json`` (or ``file:portfolio.json``): the portfolio document;
 - a folder holding ``accounts.csv`` and optionally ``transactions.csv``, or the
   path of such an ``accounts.csv``.
 
-Any other ``scheme:`` source is left to other plugins.
+It writes actions to a sink ``actions.jsonl`` (or ``file:actions.jsonl``): one
+JSON line per action, see :mod:`kamcore_adapters.files._sink`. A sink path with
+another suffix is not its own.
+
+Any other ``scheme:`` source or sink is left to other plugins.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,10 +27,17 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from kamcore import LoadResult, PortfolioFormatError, Problem, SourceError, hookimpl
+from kamcore.actions import Action, PushResult
 from kamcore.fileformat import decode_portfolio
 from kamcore_adapters.files._csv import read_csv_portfolio
+from kamcore_adapters.files._sink import SUFFIX, append_actions, find_record
 
-__all__ = ["kamcore_load_portfolio", "read_json_document"]
+__all__ = [
+    "kamcore_find_action",
+    "kamcore_load_portfolio",
+    "kamcore_push_actions",
+    "read_json_document",
+]
 
 _OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
@@ -78,3 +91,27 @@ def kamcore_load_portfolio(source: str, strict: bool) -> LoadResult | None:
         document, orphans = read_csv_portfolio(path, source)
         return decode_portfolio(document, source=source, strict=strict, set_aside=orphans)
     return decode_portfolio(read_json_document(path, source), source=source, strict=strict)
+
+
+def _sink_path(sink: str) -> Path | None:
+    """The file a sink names, when it is a ``.jsonl`` path (``file:`` or plain)."""
+    path = _path_of(sink)
+    return path if path is not None and path.suffix.lower() == SUFFIX else None
+
+
+@hookimpl
+def kamcore_push_actions(sink: str, actions: Sequence[Action]) -> Sequence[PushResult] | None:
+    """Append the actions to a ``.jsonl`` file; see :func:`kamcore.hookspecs.kamcore_push_actions`."""
+    path = _sink_path(sink)
+    if path is None:
+        return None
+    return append_actions(path, sink, actions)
+
+
+@hookimpl
+def kamcore_find_action(sink: str, action: Action) -> str | None:
+    """The record id of the line holding *action*; see :func:`kamcore.hookspecs.kamcore_find_action`."""
+    path = _sink_path(sink)
+    if path is None:
+        return None
+    return find_record(path, sink, action.key)
