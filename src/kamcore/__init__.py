@@ -14,10 +14,12 @@ from importlib import resources
 from typing import Final
 
 from kamcore.errors import (
+    FormatError,
     InvalidValueError,
     KamcoreError,
     PortfolioFormatError,
     Problem,
+    RuleSetError,
     SourceError,
     UnknownAccountError,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "ClientFile",
     "Contact",
     "Event",
+    "FormatError",
     "InvalidValueError",
     "KamcoreError",
     "LoadResult",
@@ -52,6 +55,7 @@ __all__ = [
     "Problem",
     "Quarantined",
     "Report",
+    "RuleSetError",
     "SourceError",
     "StaffMember",
     "Timeline",
