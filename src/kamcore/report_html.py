@@ -1,0 +1,211 @@
+"""The department head's report as one self-contained HTML page.
+
+Inline CSS and inline SVG charts only: no script, no external resource, so the
+page can be mailed or archived as one file. Every text from the data goes
+through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Final
+
+from kamcore.report import (
+    AccountEntry,
+    DepartmentHeadReport,
+    clean,
+    findings_text,
+    owner_label,
+    score_text,
+    tier_label,
+    trend_text,
+)
+
+__all__ = ["bar_chart", "report_html"]
+
+_LABEL_WIDTH: Final = 180
+_BAR_WIDTH: Final = 320
+_ROW_HEIGHT: Final = 24
+_LABEL_CHARS: Final = 24
+_HEALTHY: Final = 75.0
+_AT_RISK: Final = 50.0
+
+_CSS: Final = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+h1 { font-size: 1.5rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; }
+tr.issues td.state { color: #a40000; font-weight: 600; }
+tr.ok td.state { color: #1b6e20; }
+svg text { font-size: 12px; fill: #222; }
+svg .bar { fill: #4a7ab5; }
+svg .bar.good { fill: #3c9a4a; }
+svg .bar.fair { fill: #d99a1c; }
+svg .bar.poor { fill: #c8413b; }
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(clean(text), quote=True)
+
+
+def _short(text: str) -> str:
+    text = clean(text)
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _health_class(score: float | None) -> str:
+    if score is None:
+        return "bar"
+    if score >= _HEALTHY:
+        return "bar good"
+    return "bar fair" if score >= _AT_RISK else "bar poor"
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    bars: Sequence[tuple[str, float | None, str]],
+    *,
+    maximum: float,
+) -> str:
+    """An inline SVG horizontal bar chart: one ``rect.bar`` per item of *bars*.
+
+    Each bar is ``(label, value, shown value)``; a ``None`` value draws an empty
+    bar. Values are scaled so that *maximum* fills the width.
+    """
+    height = max(len(bars), 1) * _ROW_HEIGHT + 8
+    width = _LABEL_WIDTH + _BAR_WIDTH + 60
+    parts = [
+        f'<svg id="{_e(chart_id)}" role="img" aria-label="{_e(title)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f"<title>{_e(title)}</title>",
+    ]
+    scale = _BAR_WIDTH / maximum if maximum > 0 else 0.0
+    for index, (label, value, shown) in enumerate(bars):
+        y = index * _ROW_HEIGHT + 4
+        length = 0.0 if value is None else max(value, 0.0) * scale
+        css = _health_class(value) if chart_id == "health-by-owner" else "bar"
+        parts += [
+            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{_e(_short(label))}</text>',
+            f'<rect class="{css}" x="{_LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
+            f'height="{_ROW_HEIGHT - 6}"><title>{_e(label)}: {_e(shown)}</title></rect>',
+            f'<text x="{_LABEL_WIDTH + length + 6:.1f}" y="{y + 15}">{_e(shown)}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _cell(text: str, *, css: str | None = None) -> str:
+    attribute = f' class="{css}"' if css else ""
+    return f"<td{attribute}>{_e(text)}</td>"
+
+
+def _header(*titles: str) -> str:
+    return "<tr>" + "".join(f"<th>{_e(title)}</th>" for title in titles) + "</tr>"
+
+
+def _account_row(entry: AccountEntry) -> str:
+    cells = [
+        _cell(entry.account_id),
+        _cell(entry.name),
+        _cell(owner_label(entry.owner, entry.owner_name)),
+        _cell(tier_label(entry)),
+        _cell(score_text(entry.health), css="num"),
+        _cell(trend_text(entry.trend), css="num"),
+        _cell(findings_text(entry)),
+        _cell(str(entry.promises_slipped), css="num"),
+        _cell(str(entry.complaints_open), css="num"),
+        _cell(entry.state, css="state"),
+    ]
+    row_class = "issues" if entry.has_issues else "ok"
+    return f'<tr class="{row_class}">' + "".join(cells) + "</tr>"
+
+
+def report_html(report: DepartmentHeadReport) -> str:
+    """*report* as one self-contained HTML page (inline CSS and SVG, no script)."""
+    title = f"Key-account report as of {report.as_of.isoformat(timespec='minutes')}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_e(title)}</h1>",
+        f"<p>{_e(f'Every key client, reported every {report.period}; previous report ')}"
+        f"{_e(report.previous.isoformat(timespec='minutes'))}. {_e(report.summary())}.</p>",
+        "<h2>Average health by owner</h2>",
+        "<p>Health from 0 to 100, higher is healthier.</p>",
+        bar_chart(
+            "health-by-owner",
+            "Average health of key accounts by owner",
+            [
+                (owner_label(o.owner, o.name), o.average_health, score_text(o.average_health))
+                for o in report.owners
+            ],
+            maximum=100.0,
+        ),
+        "<h2>Key accounts</h2>",
+    ]
+    if report.accounts:
+        out += [
+            '<table id="accounts">',
+            _header(
+                "Account",
+                "Name",
+                "Owner",
+                "Tier",
+                "Health",
+                "Trend",
+                "Open findings",
+                "Promises slipped",
+                "Complaints open",
+                "State",
+            ),
+            *(_account_row(entry) for entry in report.accounts),
+            "</table>",
+        ]
+    else:
+        out.append("<p>No key accounts.</p>")
+    out.append("<h2>Health by owner</h2>")
+    if report.owners:
+        out += [
+            '<table id="owners">',
+            _header("Owner", "Key accounts", "With issues", "Open findings", "Average", "Lowest"),
+            *(
+                "<tr>"
+                + _cell(owner_label(o.owner, o.name))
+                + _cell(str(o.accounts), css="num")
+                + _cell(str(o.with_issues), css="num")
+                + _cell(str(o.open_findings), css="num")
+                + _cell(score_text(o.average_health), css="num")
+                + _cell(score_text(o.lowest_health), css="num")
+                + "</tr>"
+                for o in report.owners
+            ),
+            "</table>",
+        ]
+    else:
+        out.append("<p>No owners of key accounts.</p>")
+    out.append("<h2>Open findings by principle</h2>")
+    if report.findings_by_principle:
+        counts = report.findings_by_principle
+        out.append(
+            bar_chart(
+                "findings-by-principle",
+                "Open findings on key accounts by principle",
+                [(principle, float(count), str(count)) for principle, count in counts.items()],
+                maximum=float(max(counts.values())),
+            )
+        )
+    else:
+        out.append("<p>No open findings on key accounts.</p>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
