@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, Final
 
 from kamcore import SAMPLE_PORTFOLIO, KamcoreError, load_portfolio
@@ -45,6 +46,7 @@ from kamcore.cli._sync import (
 from kamcore.fileformat import encode_client_file
 from kamcore.model import Portfolio
 from kamcore.plugins import get_plugin_manager
+from kamcore.report import department_head_report
 from kamcore.review import review
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -142,6 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only the findings and accounts of this account manager (a staff id as in the "
         "accounts' owner, or a staff member's name)",
+    )
+    report = commands.add_parser(
+        "report",
+        help="the department-head report on every key account",
+        description="The department-head report as of a moment: a line for every key account "
+        '("no issues" too), health by owner, findings by principle.',
+    )
+    _add_common_options(report, formats=("markdown", "json", "html"))
+    _add_rules_option(report)
+    report.add_argument(
+        "--period",
+        choices=("week", "month"),
+        default="week",
+        help="the reporting cadence: tier changes are counted since the previous report "
+        "date (default: week, Mondays 09:00)",
+    )
+    report.add_argument(
+        "--out", metavar="FILE", help="write the report to FILE instead of standard output"
     )
     rules = commands.add_parser("rules", help="work with rule sets", description="Rule sets.")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
@@ -320,6 +340,26 @@ def _review(args: argparse.Namespace) -> list[str]:
     return agenda_table(agenda, portfolio)
 
 
+def _report(args: argparse.Namespace) -> list[str]:
+    portfolio, moment = _load(args)
+    made = department_head_report(
+        portfolio, moment, period=args.period, classifier=load_classifier(args.rules)
+    )
+    if args.format == "json":
+        text = json.dumps(made.as_dict(), ensure_ascii=False, indent=2)
+    elif args.format == "html":
+        text = made.as_html()
+    else:
+        text = made.as_markdown()
+    if args.out is None:
+        return [text]
+    try:
+        Path(args.out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise KamcoreError(f"{args.out}: cannot write ({error.strerror or error})") from None
+    return [f"wrote {args.out}"]
+
+
 def _rules(args: argparse.Namespace) -> list[str]:
     return rules_summary(load_classifier(args.rules))
 
@@ -339,6 +379,7 @@ _COMMANDS: dict[str, _Command] = {
     "show": _show,
     "classify": _classify,
     "review": _review,
+    "report": _report,
     "rules": _rules,
     "sync": sync_command,
     "push": push_command,
