@@ -1,0 +1,364 @@
+"""Escalation policies as data: the ladder, and how long a finding waits on each rung.
+
+A policy is read from the ``[escalation]`` table of a TOML document::
+
+    [escalation]
+    levels = [
+        { name = "account_manager" },                      # level 0: the account owner
+        { name = "department_head", role = "department_head" },
+        { name = "executive_sponsor", role = "executive" },
+    ]
+
+    [escalation.delays]                  # by severity
+    violation = { business_days = 2 }
+    critical = { business_hours = 4 }
+
+    [escalation.delays.codes]            # by finding code (or PRINCIPLE.CODE); wins over severity
+    request_unanswered = { business_hours = 8, up_to = "department_head" }
+
+Reading checks everything at once and raises :class:`~kamcore.errors.RuleSetError`
+listing every problem, each located: ``escalation.levels[1] (name=department_head).role:
+'boss' is not a role; use one of …``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+import attrs
+
+from kamcore.errors import Problem, RuleSetError, SourceError
+from kamcore.escalation.calendar import BusinessCalendar
+from kamcore.fileformat._fields import BadValue, read_int, read_number, read_text
+from kamcore.model import ROLES, StaffMember
+from kamcore.review.finding import SEVERITIES, Finding
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Delay",
+    "EscalationPolicy",
+    "Holder",
+    "Level",
+    "load_policy",
+    "parse_policy",
+    "read_policy",
+]
+
+DEFAULT_POLICY: Final = Path(
+    str(resources.files("kamcore").joinpath("data", "escalation", "default.toml"))
+)
+"""The default escalation policy shipped with kamcore."""
+
+_LEVEL_KEYS: Final = frozenset({"name", "role", "staff"})
+_DELAY_KEYS: Final = frozenset({"business_days", "business_hours", "up_to"})
+
+
+@attrs.frozen
+class Holder:
+    """Who holds a level: one staff member (``kind="staff"``) or everyone with a role.
+
+    Attributes:
+        kind: ``"staff"`` or ``"role"``.
+        id: the staff id, or the role (one of :data:`kamcore.model.ROLES`).
+    """
+
+    kind: Literal["staff", "role"]
+    id: str
+
+    def staff_ids(self, staff: Iterable[StaffMember]) -> tuple[str, ...]:
+        """The ids of the people who hold it, in id order (a staff holder is itself)."""
+        if self.kind == "staff":
+            return (self.id,)
+        return tuple(sorted(member.id for member in staff if member.role == self.id))
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@attrs.frozen
+class Level:
+    """One rung of the ladder.
+
+    Attributes:
+        name: its name, unique in the policy (``department_head``).
+        holder: who holds it; ``None`` for level 0, held by the account's owner.
+    """
+
+    name: str
+    holder: Holder | None = None
+
+
+@attrs.frozen
+class Delay:
+    """How long an open finding waits on a level before it climbs to the next.
+
+    Attributes:
+        amount: the length, greater than zero.
+        unit: ``"business_days"`` or ``"business_hours"``.
+        up_to: the highest level findings with this delay reach (its name); the
+            top level when ``None``.
+    """
+
+    amount: float
+    unit: Literal["business_days", "business_hours"]
+    up_to: str | None = None
+
+    def after(self, moment: datetime, calendar: BusinessCalendar) -> datetime:
+        """When the delay started at *moment* has passed, on *calendar*."""
+        if self.unit == "business_days":
+            return calendar.add_business_days(moment, int(self.amount))
+        return calendar.add_business_hours(moment, self.amount)
+
+
+def _frozen(value: Mapping[str, Delay]) -> Mapping[str, Delay]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class EscalationPolicy:
+    """The escalation ladder and its delays.
+
+    Attributes:
+        levels: the ladder, from level 0 (the account owner) up.
+        by_severity: the delay for findings of each severity; a severity without
+            one never escalates.
+        by_code: delays by finding code or ``PRINCIPLE.CODE``; they win over
+            the severity's.
+        name: how to name the policy (its file's name).
+    """
+
+    levels: tuple[Level, ...]
+    by_severity: Mapping[str, Delay] = attrs.field(factory=dict, converter=_frozen)
+    by_code: Mapping[str, Delay] = attrs.field(factory=dict, converter=_frozen)
+    name: str = "escalation"
+
+    def delay_for(self, finding: Finding) -> Delay | None:
+        """The delay that applies to *finding*, ``None`` when it never escalates."""
+        for key in (f"{finding.principle}.{finding.code}", finding.code):
+            if key in self.by_code:
+                return self.by_code[key]
+        return self.by_severity.get(finding.severity)
+
+    def top_for(self, delay: Delay) -> int:
+        """The index of the highest level a finding with *delay* reaches."""
+        if delay.up_to is None:
+            return len(self.levels) - 1
+        return self.level_index(delay.up_to)
+
+    def level_index(self, name: str) -> int:
+        """The index of the level called *name*."""
+        for index, level in enumerate(self.levels):
+            if level.name == name:
+                return index
+        raise KeyError(name)
+
+    def holder(self, index: int, finding: Finding) -> Holder:
+        """Who holds level *index* for *finding* (level 0: the account's owner)."""
+        holder = self.levels[index].holder
+        return holder if holder is not None else Holder("staff", finding.owner)
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.names: list[str] = []  # every level name given, valid level or not
+
+    def problem(self, location: str, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+    def table(self, location: str, raw: Any, allowed: Collection[str] | None) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            self.problem(location, "expected a table")
+            return {}
+        if allowed is not None:
+            for key in raw:
+                if key not in allowed:
+                    self.problem(
+                        f"{location}.{key}",
+                        f"unknown key; expected one of {', '.join(sorted(allowed))}",
+                    )
+        return raw
+
+    def text(self, location: str, raw: Any) -> str | None:
+        try:
+            return read_text(raw)
+        except BadValue as bad:
+            self.problem(location, str(bad))
+            return None
+
+    def levels(self, raw: Any) -> list[Level]:
+        location = "escalation.levels"
+        if raw is None:
+            self.problem(location, "missing; list the ladder, the account owner first")
+            return []
+        if not isinstance(raw, list):
+            self.problem(location, "expected a list of tables such as { name = … }")
+            return []
+        if len(raw) < 2:  # noqa: PLR2004
+            self.problem(location, "give at least two levels: the account owner and one above")
+        levels: list[Level] = []
+        for index, item in enumerate(raw):
+            name_raw = item.get("name") if isinstance(item, dict) else None
+            where = f"{location}[{index}]"
+            where = f"{where} (name={name_raw})" if isinstance(name_raw, str) else where
+            level = self.level(where, index, item)
+            if isinstance(name_raw, str) and name_raw in self.names:
+                self.problem(f"{where}.name", f"duplicate level name {name_raw!r}")
+            elif isinstance(name_raw, str):
+                self.names.append(name_raw)
+            if level is not None:
+                levels.append(level)
+        return levels
+
+    def level(self, where: str, index: int, raw: Any) -> Level | None:
+        table = self.table(where, raw, _LEVEL_KEYS)
+        if not table:
+            if isinstance(raw, dict):
+                self.problem(f"{where}.name", "missing")
+            return None
+        name = self.text(f"{where}.name", table["name"]) if "name" in table else None
+        if "name" not in table:
+            self.problem(f"{where}.name", "missing")
+        holders = [key for key in ("role", "staff") if key in table]
+        holder: Holder | None = None
+        if index == 0 and holders:
+            self.problem(f"{where}.{holders[0]}", "level 0 is held by the account's owner")
+        elif index > 0 and len(holders) != 1:
+            self.problem(where, "give who holds the level: either role = … or staff = …")
+        elif index > 0:
+            kind = holders[0]
+            value = self.text(f"{where}.{kind}", table[kind])
+            if kind == "role" and value is not None and value not in ROLES:
+                known = ", ".join(sorted(ROLES))
+                self.problem(f"{where}.role", f"{value!r} is not a role; use one of {known}")
+            elif value is not None:
+                holder = Holder("role" if kind == "role" else "staff", value)
+        if name is None or (index > 0 and holder is None):
+            return None
+        return Level(name, holder)
+
+    def delay(self, where: str, raw: Any, level_names: Collection[str]) -> Delay | None:
+        table = self.table(where, raw, _DELAY_KEYS)
+        if not table:
+            if isinstance(raw, dict):
+                self.problem(where, "give business_days = … or business_hours = …")
+            return None
+        units = [key for key in ("business_days", "business_hours") if key in table]
+        if len(units) != 1:
+            self.problem(where, "give exactly one of business_days = … or business_hours = …")
+            return None
+        unit = units[0]
+        amount: float | None
+        try:
+            amount = (read_int if unit == "business_days" else read_number)(table[unit])
+        except BadValue as bad:
+            self.problem(f"{where}.{unit}", str(bad))
+            amount = None
+        if amount is not None and amount <= 0:
+            self.problem(f"{where}.{unit}", f"a delay must be greater than zero, got {amount}")
+            amount = None
+        up_to = None
+        if "up_to" in table:
+            up_to = self.text(f"{where}.up_to", table["up_to"])
+            if up_to is not None and level_names and up_to not in level_names:
+                known = ", ".join(level_names)
+                self.problem(f"{where}.up_to", f"unknown level {up_to!r}; use one of {known}")
+                up_to = None
+            elif up_to is not None and up_to == next(iter(level_names), None):
+                self.problem(f"{where}.up_to", "must be above level 0 (or leave the delay out)")
+                up_to = None
+        if amount is None:
+            return None
+        return Delay(
+            amount, "business_days" if unit == "business_days" else "business_hours", up_to
+        )
+
+    def delays(
+        self, raw: Any, level_names: Collection[str]
+    ) -> tuple[dict[str, Delay], dict[str, Delay]]:
+        table = self.table("escalation.delays", raw, None)
+        by_severity: dict[str, Delay] = {}
+        by_code: dict[str, Delay] = {}
+        for key, value in table.items():
+            where = f"escalation.delays.{key}"
+            if key == "codes":
+                for code, spec in self.table(where, value, None).items():
+                    delay = self.delay(f"{where}.{code}", spec, level_names)
+                    if delay is not None:
+                        by_code[code] = delay
+            elif key not in SEVERITIES:
+                known = ", ".join(SEVERITIES)
+                self.problem(
+                    where,
+                    f"unknown severity {key!r}; use one of {known} (or codes for finding codes)",
+                )
+            else:
+                delay = self.delay(where, value, level_names)
+                if delay is not None:
+                    by_severity[key] = delay
+        return by_severity, by_code
+
+
+def parse_policy(document: Any, *, source: str = "<escalation>") -> EscalationPolicy:
+    """Build an :class:`EscalationPolicy` from a parsed TOML document.
+
+    Args:
+        document: the parsed document, holding an ``[escalation]`` table.
+        source: how to name the document in errors (and the policy's name).
+
+    Raises:
+        RuleSetError: listing every problem, each located.
+    """
+    if not isinstance(document, dict):
+        raise RuleSetError(source, [Problem("$", "expected a table")])
+    raw = document.get("escalation")
+    if not isinstance(raw, dict):
+        message = "expected a table" if raw is not None else "missing; add an [escalation] table"
+        raise RuleSetError(source, [Problem("escalation", message)])
+    checker = _Checker()
+    table = checker.table("escalation", raw, ("levels", "delays"))
+    levels = checker.levels(table.get("levels"))
+    by_severity, by_code = checker.delays(table.get("delays", {}), checker.names)
+    if checker.problems:
+        raise RuleSetError(source, checker.problems)
+    return EscalationPolicy(
+        levels=tuple(levels), by_severity=by_severity, by_code=by_code, name=Path(source).stem
+    )
+
+
+def read_policy(path: str | Path) -> EscalationPolicy:
+    """Read and validate the escalation policy in the TOML file at *path*.
+
+    Raises:
+        RuleSetError: the file is not valid TOML, or its policy is invalid.
+        SourceError: the file cannot be read.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise SourceError(f"{source}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise RuleSetError(source, [Problem("$", f"not UTF-8 text (byte {error.start})")]) from None
+    try:
+        document = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleSetError(source, [Problem("$", f"not valid TOML: {error}")]) from None
+    return parse_policy(document, source=source)
+
+
+def load_policy(policy: str | Path | EscalationPolicy | None = None) -> EscalationPolicy:
+    """*policy* as an :class:`EscalationPolicy`: read from a path, the default when ``None``."""
+    if isinstance(policy, EscalationPolicy):
+        return policy
+    return read_policy(DEFAULT_POLICY if policy is None else policy)
