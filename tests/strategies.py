@@ -416,3 +416,24 @@ def fast(max_examples: int) -> settings:
         phases=phases,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+STANDARD: dict[str, Any] = {  # a service standard for rule sets built in tests
+    "contact_cadence_days": 14,
+    "response_sla_hours": 10,
+    "promise_slip_tolerance_hours": 0,
+    "max_promise_slips": 1,
+    "complaint_sla_hours": {
+        "accepted": 4,
+        "investigating": 24,
+        "resolved": 72,
+        "feedback_given": 24,
+    },
+    "survey_interval_days": 90,
+    "satisfaction_drop": 0.5,
+    "bad_news_days": 2,
+    "future_talk_days": 30,
+    "goal_review_days": 30,
+    "report_interval_days": 7,
+    "churn_alert_score": 0.5,
+}

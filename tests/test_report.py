@@ -25,29 +25,10 @@ from kamcore.report import (
     report_dates,
 )
 from kamcore.review import Agenda, Finding, Health, review
-from strategies import TIMEZONES, fast, moments, portfolios
+from strategies import STANDARD, TIMEZONES, fast, moments, portfolios
 
 AS_OF = datetime(2026, 3, 9, 9, tzinfo=UTC)  # a Monday, a weekly report date
 DAY = timedelta(days=1)
-STANDARD: dict[str, Any] = {
-    "contact_cadence_days": 14,
-    "response_sla_hours": 10,
-    "promise_slip_tolerance_hours": 0,
-    "max_promise_slips": 1,
-    "complaint_sla_hours": {
-        "accepted": 4,
-        "investigating": 24,
-        "resolved": 72,
-        "feedback_given": 24,
-    },
-    "survey_interval_days": 90,
-    "satisfaction_drop": 0.5,
-    "bad_news_days": 2,
-    "future_talk_days": 30,
-    "goal_review_days": 30,
-    "report_interval_days": 7,
-    "churn_alert_score": 0.5,
-}
 RULES = parse_rules(
     {
         "name": "report tests",

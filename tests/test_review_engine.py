@@ -56,32 +56,13 @@ from kamcore.review import (
 )
 from kamcore.review.health import health_signals
 from kamcore.review.principles import BUILTIN_PRINCIPLES
-from strategies import CONTINUATION_TYPES, _event, fast, moments, portfolios
+from strategies import CONTINUATION_TYPES, STANDARD, _event, fast, moments, portfolios
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 TINY = timedelta(microseconds=1)
 
-STANDARD: dict[str, Any] = {
-    "contact_cadence_days": 14,
-    "response_sla_hours": 10,
-    "promise_slip_tolerance_hours": 0,
-    "max_promise_slips": 1,
-    "complaint_sla_hours": {
-        "accepted": 4,
-        "investigating": 24,
-        "resolved": 72,
-        "feedback_given": 24,
-    },
-    "survey_interval_days": 90,
-    "satisfaction_drop": 0.5,
-    "bad_news_days": 2,
-    "future_talk_days": 30,
-    "goal_review_days": 30,
-    "report_interval_days": 7,
-    "churn_alert_score": 0.5,
-}
 RULES = parse_rules(
     {
         "name": "review tests",
