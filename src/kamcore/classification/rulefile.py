@@ -52,6 +52,7 @@ __all__ = [
     "dumps_json",
     "dumps_toml",
     "parse_rules",
+    "read_document",
     "read_rules",
     "rules_document",
 ]
@@ -512,11 +513,14 @@ def parse_rules(
     )
 
 
-def read_rules(path: str | Path, *, known_metrics: Collection[str] = ()) -> RuleSet:
-    """Read and validate the rule set in the TOML (or ``.json``) file at *path*.
+def read_document(path: str | Path) -> Any:
+    """Parse the TOML (or, for a ``.json`` path, JSON) configuration file at *path*.
+
+    Fractional numbers are read as exact ``Decimal`` values. Shared by every
+    configuration kamcore reads (rule sets, escalation policies).
 
     Raises:
-        RuleSetError: the file is not valid TOML/JSON, or its rules are invalid.
+        RuleSetError: the file is not UTF-8 or not valid TOML/JSON (location ``$``).
         kamcore.SourceError: the file cannot be read.
     """
     from kamcore.errors import SourceError
@@ -530,16 +534,24 @@ def read_rules(path: str | Path, *, known_metrics: Collection[str] = ()) -> Rule
         raise RuleSetError(source, [Problem("$", f"not UTF-8 text (byte {error.start})")]) from None
     try:
         if source.lower().endswith(".json"):
-            document = json.loads(text, parse_float=Decimal)
-        else:
-            document = tomllib.loads(text, parse_float=Decimal)
+            return json.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise RuleSetError(
             source, [Problem("$", f"not valid JSON: {error.msg} at line {error.lineno}")]
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise RuleSetError(source, [Problem("$", f"not valid TOML: {error}")]) from None
-    return parse_rules(document, source=source, known_metrics=known_metrics)
+
+
+def read_rules(path: str | Path, *, known_metrics: Collection[str] = ()) -> RuleSet:
+    """Read and validate the rule set in the TOML (or ``.json``) file at *path*.
+
+    Raises:
+        RuleSetError: the file is not valid TOML/JSON, or its rules are invalid.
+        kamcore.SourceError: the file cannot be read.
+    """
+    return parse_rules(read_document(path), source=str(path), known_metrics=known_metrics)
 
 
 # Writing ------------------------------------------------------------------------------

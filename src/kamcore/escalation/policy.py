@@ -23,10 +23,8 @@ listing every problem, each located: ``escalation.levels[1] (name=department_hea
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -34,7 +32,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from kamcore.errors import Problem, RuleSetError, SourceError
+from kamcore.classification.rulefile import read_document
+from kamcore.errors import Problem, RuleSetError
 from kamcore.escalation.calendar import BusinessCalendar
 from kamcore.fileformat._fields import BadValue, read_int, read_number, read_text
 from kamcore.model import ROLES, StaffMember
@@ -337,24 +336,13 @@ def parse_policy(document: Any, *, source: str = "<escalation>") -> EscalationPo
 
 
 def read_policy(path: str | Path) -> EscalationPolicy:
-    """Read and validate the escalation policy in the TOML file at *path*.
+    """Read and validate the escalation policy in the TOML (or ``.json``) file at *path*.
 
     Raises:
-        RuleSetError: the file is not valid TOML, or its policy is invalid.
+        RuleSetError: the file is not valid TOML/JSON, or its policy is invalid.
         SourceError: the file cannot be read.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise SourceError(f"{source}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise RuleSetError(source, [Problem("$", f"not UTF-8 text (byte {error.start})")]) from None
-    try:
-        document = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        raise RuleSetError(source, [Problem("$", f"not valid TOML: {error}")]) from None
-    return parse_policy(document, source=source)
+    return parse_policy(read_document(path), source=str(path))
 
 
 def load_policy(policy: str | Path | EscalationPolicy | None = None) -> EscalationPolicy:
