@@ -34,7 +34,22 @@ from kamcore.classification import Classifier, load_classifier
 from kamcore.model import ClientFile, Portfolio
 from kamcore.review import SEVERITIES, Agenda, Finding, review, severity_rank
 
+ACCOUNT_COLUMNS: Final = (
+    "Account",
+    "Name",
+    "Owner",
+    "Tier",
+    "Health",
+    "Trend",
+    "Open findings",
+    "Promises slipped",
+    "Complaints open",
+    "State",
+)
+"""The columns of the key-account table, in every format."""
+
 __all__ = [
+    "ACCOUNT_COLUMNS",
     "NO_ISSUES",
     "PERIODS",
     "REPORT_VERSION",
@@ -277,20 +292,7 @@ class DepartmentHeadReport:
         ]
         if self.accounts:
             lines += [
-                _md_row(
-                    [
-                        "Account",
-                        "Name",
-                        "Owner",
-                        "Tier",
-                        "Health",
-                        "Trend",
-                        "Open findings",
-                        "Promises slipped",
-                        "Complaints open",
-                        "State",
-                    ]
-                ),
+                _md_row(list(ACCOUNT_COLUMNS)),
                 _md_row(["---", "---", "---", "---", "---:", "---:", "---", "---:", "---:", "---"]),
             ]
             lines += [

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from kamcore.report import (
+    ACCOUNT_COLUMNS,
     AccountEntry,
     DepartmentHeadReport,
     clean,
@@ -157,18 +158,7 @@ def report_html(report: DepartmentHeadReport) -> str:
     if report.accounts:
         out += [
             '<table id="accounts">',
-            _header(
-                "Account",
-                "Name",
-                "Owner",
-                "Tier",
-                "Health",
-                "Trend",
-                "Open findings",
-                "Promises slipped",
-                "Complaints open",
-                "State",
-            ),
+            _header(*ACCOUNT_COLUMNS),
             *(_account_row(entry) for entry in report.accounts),
             "</table>",
         ]
