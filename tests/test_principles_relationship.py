@@ -6,13 +6,12 @@ Every code gets a timeline that triggers it and a near-identical one that does n
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 import pytest
 
-from kamcore.classification import load_classifier
 from kamcore.model import (
     Account,
     AdverseChange,
@@ -32,18 +31,14 @@ from kamcore.model import (
     WaitEnded,
     WaitStarted,
 )
-from kamcore.review import ACTIONS, Finding, ReviewContext, ReviewSettings, SimplePrinciple, review
+from kamcore.review import Finding, ReviewContext, ReviewSettings, SimplePrinciple, review
 from kamcore.review.principles.care import CARE
 from kamcore.review.principles.creativity import CREATIVITY
 from kamcore.review.principles.news import BAD_NEWS_EARLY
 from kamcore.review.principles.profile import KNOW_THE_CLIENT, PROFILE_PARTS
+from principle_support import KEY_FACTS, KEY_STANDARD, REGULAR_STANDARD, T0, at, review_context, run
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-RULES = load_classifier().rules
-KEY_STANDARD = RULES.tier("key").standard
-REGULAR_STANDARD = RULES.tier("regular").standard
 PRINCIPLES = (KNOW_THE_CLIENT, CARE, CREATIVITY, BAD_NEWS_EARLY)
-KEY_FACTS = {"brand_recognition": "high", "strategic_list": True, "new_segment": True}
 
 STAFF = {
     "mgr": StaffMember(id="mgr", name="Mila Manager"),
@@ -53,10 +48,6 @@ STAFF = {
     ),
     "drv": StaffMember(id="drv", name="Dora Delivery", role="delivery", sees_key_list=False),
 }
-
-
-def at(days: float = 0, hours: float = 0) -> datetime:
-    return T0 + timedelta(days=days, hours=hours)
 
 
 def full_account(**changes: Any) -> Account:
@@ -82,32 +73,9 @@ def context(
     account: Account | None = None,
     settings: ReviewSettings | None = None,
 ) -> ReviewContext:
-    """A review context as ``review()`` builds it: the file cut at *as_of*."""
+    """A review context for *account* (a complete one by default) and *events*."""
     client = ClientFile(account=account or full_account(), timeline=Timeline(tuple(events)))
-    return ReviewContext(
-        client=client.as_of(as_of),
-        as_of=as_of,
-        tier="key" if key else "regular",
-        key=key,
-        standard=KEY_STANDARD if key else REGULAR_STANDARD,
-        staff=STAFF,
-        settings=settings or ReviewSettings(),
-    )
-
-
-def run(principle: SimplePrinciple, ctx: ReviewContext) -> list[Finding]:
-    """The principle's findings, checked against the conventions every finding follows."""
-    findings = list(principle.check(ctx))
-    for finding in findings:
-        assert finding.code in principle.codes
-        assert finding.principle == principle.id
-        assert finding.message == f"{principle.id}.{finding.code}"
-        assert finding.action in ACTIONS
-        assert finding.account_id == ctx.account_id
-        assert finding.owner == ctx.owner
-        known = {e.id for e in ctx.client.timeline}
-        assert set(finding.evidence) <= known
-    return findings
+    return review_context(client, as_of=as_of, key=key, staff=STAFF, settings=settings)
 
 
 def codes(principle: SimplePrinciple, ctx: ReviewContext) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from kamcore.classification import CurrencyTable, load_classifier
+from kamcore.classification import CurrencyTable
 from kamcore.model import (
     Account,
     AdverseChange,
@@ -38,18 +38,16 @@ from kamcore.model import (
     WaitEnded,
     WaitStarted,
 )
-from kamcore.review import ACTIONS, Finding, ReviewContext, ReviewSettings, SimplePrinciple, review
+from kamcore.review import Finding, ReviewContext, ReviewSettings, SimplePrinciple, review
 from kamcore.review.principles.churn import CHURN_SIGNALS, CHURN_WARNING, churn_risk
 from kamcore.review.principles.complaints import COMPLAINTS
 from kamcore.review.principles.contact import COMMUNICATE_FUTURE, PROACTIVE_CONTACT
 from kamcore.review.principles.goals import JOINT_GOALS
 from kamcore.review.principles.reporting import REPORTING
 from kamcore.review.principles.satisfaction import SATISFACTION
+from principle_support import KEY_FACTS, KEY_STANDARD, T0, at, review_context
+from principle_support import run as checked_run
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-RULES = load_classifier().rules
-KEY_STANDARD = RULES.tier("key").standard
-REGULAR_STANDARD = RULES.tier("regular").standard
 PRINCIPLES = (
     PROACTIVE_CONTACT,
     COMMUNICATE_FUTURE,
@@ -59,11 +57,6 @@ PRINCIPLES = (
     CHURN_WARNING,
     REPORTING,
 )
-KEY_FACTS = {"brand_recognition": "high", "strategic_list": True, "new_segment": True}
-
-
-def at(days: float = 0, hours: float = 0) -> datetime:
-    return T0 + timedelta(days=days, hours=hours)
 
 
 def account(**changes: Any) -> Account:
@@ -80,37 +73,20 @@ def context(
     settings: ReviewSettings | None = None,
     client_since: date | None = None,
 ) -> ReviewContext:
-    """A review context as ``review()`` builds it: the file cut at *as_of*."""
+    """A review context for the key-facts account with *events* and *transactions*."""
     client = ClientFile(
         account=account(client_since=client_since),
         transactions=tuple(transactions),
         timeline=Timeline(tuple(events)),
     )
-    return ReviewContext(
-        client=client.as_of(as_of),
-        as_of=as_of,
-        tier="key" if key else "regular",
-        key=key,
-        standard=KEY_STANDARD if key else REGULAR_STANDARD,
-        report_times=tuple(report_times),
-        settings=settings or ReviewSettings(),
+    return review_context(
+        client, as_of=as_of, key=key, report_times=report_times, settings=settings
     )
 
 
 def run(principle: SimplePrinciple, ctx: ReviewContext) -> list[Finding]:
-    """The principle's findings, checked against the conventions every finding follows."""
-    findings = list(principle.check(ctx))
-    known = {e.id for e in ctx.client.timeline} | {t.id for t in ctx.client.transactions}
-    for finding in findings:
-        assert finding.code in principle.codes
-        assert finding.principle == principle.id
-        assert finding.message == f"{principle.id}.{finding.code}"
-        assert finding.action in ACTIONS
-        assert finding.account_id == ctx.account_id
-        assert finding.owner == ctx.owner
-        assert isinstance(finding.due, datetime)
-        assert set(finding.evidence) <= known
-    return findings
+    """Checked findings; every finding of these principles has a due time."""
+    return checked_run(principle, ctx, due=True)
 
 
 def codes(principle: SimplePrinciple, ctx: ReviewContext) -> list[str]:
