@@ -49,6 +49,7 @@ from kamcore.model import COMPLAINT_STEPS
 __all__ = [
     "ACCOUNT_FIELDS",
     "PERIODS",
+    "DocumentChecker",
     "dumps_json",
     "dumps_toml",
     "parse_rules",
@@ -88,32 +89,47 @@ def _labelled(path: str, raw: Any) -> str:
     return f"{path} (id={rule_id})" if isinstance(rule_id, str) else path
 
 
-class _Parser:
-    def __init__(self, known_metrics: Collection[str]) -> None:
+class DocumentChecker:
+    """Reads a parsed configuration document while collecting every problem.
+
+    The readers never raise on bad input: they record a :class:`Problem` at the
+    value's location and return ``None`` (or an empty table), so one pass reports
+    everything. Rule sets and escalation policies both build on it.
+    """
+
+    def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self.metric_names = set(known_metrics)
 
     def problem(self, location: str, message: str) -> None:
+        """Record a problem at *location*."""
         self.problems.append(Problem(location, message))
 
     def value(self, location: str, raw: Any, read: Callable[[Any], T]) -> T | None:
+        """*raw* read with *read*, or ``None`` with the problem recorded."""
         try:
             return read(raw)
         except BadValue as bad:
             self.problem(location, str(bad))
             return None
 
-    def table(self, location: str, raw: Any, allowed: Collection[str]) -> dict[str, Any]:
+    def table(self, location: str, raw: Any, allowed: Collection[str] | None) -> dict[str, Any]:
+        """*raw* as a table whose keys are all in *allowed* (any key when ``None``)."""
         if not isinstance(raw, dict):
             self.problem(location, "expected a table")
             return {}
         for key in raw:
-            if key not in allowed:
+            if allowed is not None and key not in allowed:
                 self.problem(
                     f"{location}.{key}",
                     f"unknown key; expected one of {', '.join(sorted(allowed))}",
                 )
         return raw
+
+
+class _Parser(DocumentChecker):
+    def __init__(self, known_metrics: Collection[str]) -> None:
+        super().__init__()
+        self.metric_names = set(known_metrics)
 
     def list_of_tables(self, location: str, raw: Any) -> list[tuple[str, Any]]:
         if not isinstance(raw, list):
@@ -212,7 +228,7 @@ class _Parser:
         table = self.table("currency", raw, ("base", "rates"))
         base = self.value("currency.base", table.get("base"), _currency_code)
         rates: dict[str, Decimal] = {}
-        for code, rate in self.table("currency.rates", table.get("rates", {}), _AnyKey()).items():
+        for code, rate in self.table("currency.rates", table.get("rates", {}), None).items():
             location = f"currency.rates.{code}"
             if self.value(location, code, _currency_code) is None:
                 continue
@@ -225,7 +241,7 @@ class _Parser:
 
     def metrics(self, raw: Any) -> list[MetricSpec]:
         specs = []
-        for name, spec in self.table("metrics", raw, _AnyKey()).items():
+        for name, spec in self.table("metrics", raw, None).items():
             location = f"metrics.{name}"
             table = self.table(
                 location, spec, ("kind", "window_days", "offset_days", "description")
@@ -402,19 +418,6 @@ class _Parser:
             self.problem("history.period", f"{period!r} is not one of {', '.join(sorted(PERIODS))}")
             period = "month"
         return HistoryPolicy(demote_after=demote, period=period)
-
-
-class _AnyKey(Collection[str]):
-    """Accept any key: the table's keys are names chosen by the author."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __iter__(self) -> Any:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def _currency_code(raw: Any) -> str:

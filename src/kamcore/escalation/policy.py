@@ -32,7 +32,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from kamcore.classification.rulefile import read_document
+from kamcore.classification.rulefile import DocumentChecker, read_document
 from kamcore.errors import Problem, RuleSetError
 from kamcore.escalation.calendar import BusinessCalendar
 from kamcore.fileformat._fields import BadValue, read_int, read_number, read_text
@@ -167,33 +167,13 @@ class EscalationPolicy:
 # Reading -------------------------------------------------------------------------------
 
 
-class _Checker:
+class _Checker(DocumentChecker):
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        super().__init__()
         self.names: list[str] = []  # every level name given, valid level or not
 
-    def problem(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message))
-
-    def table(self, location: str, raw: Any, allowed: Collection[str] | None) -> dict[str, Any]:
-        if not isinstance(raw, dict):
-            self.problem(location, "expected a table")
-            return {}
-        if allowed is not None:
-            for key in raw:
-                if key not in allowed:
-                    self.problem(
-                        f"{location}.{key}",
-                        f"unknown key; expected one of {', '.join(sorted(allowed))}",
-                    )
-        return raw
-
     def text(self, location: str, raw: Any) -> str | None:
-        try:
-            return read_text(raw)
-        except BadValue as bad:
-            self.problem(location, str(bad))
-            return None
+        return self.value(location, raw, read_text)
 
     def levels(self, raw: Any) -> list[Level]:
         location = "escalation.levels"
