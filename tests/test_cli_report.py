@@ -58,3 +58,34 @@ def test_an_unwritable_out_is_one_error_line(
     assert (code, out) == (1, "")
     assert err.startswith(f"kamcore: error: {tmp_path}: cannot write")
     assert len(err.splitlines()) == 1
+
+
+def test_the_report_has_an_escalations_section(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "report")
+    assert code == 0
+    lines = out.splitlines()
+    start = lines.index("## Escalations")
+    assert lines[start + 2].startswith("| Account | Finding | Severity | Level | Held by |")
+    # The sample's oldest open breach has long reached the executive sponsor.
+    assert "| 2 executive\\_sponsor | chen (陈建国) |" in out
+    _, out, _ = run(capsys, "report", "--format", "json")
+    document = json.loads(out)
+    assert document["escalations"]
+    assert all(line["escalation"]["level"] > 0 for line in document["escalations"])
+
+
+def test_policy_changes_the_ladder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        "[escalation]\n"
+        'levels = [{ name = "owner" }, { name = "board", role = "executive" }]\n'
+        "[escalation.delays]\n"
+        "critical = { business_days = 1 }\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "report", "--format", "json", "--policy", str(policy))
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["escalation_levels"] == ["owner", "board"]
+    assert {line["severity"] for line in document["escalations"]} == {"critical"}
+    assert {line["escalation"]["name"] for line in document["escalations"]} == {"board"}

@@ -1,7 +1,9 @@
-"""``kamcore review``: the agenda as a table, JSON and Markdown; --owner, --as-of, errors."""
+"""``kamcore review``: the agenda as a table, JSON and Markdown; escalation levels and
+--policy, --owner, --as-of, errors."""
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from referencing import Registry, Resource
 
 from kamcore import Account, ClientFile, Portfolio, StaffMember, Timeline, Transaction
 from kamcore.classification import DEFAULT_RULES
@@ -27,6 +30,37 @@ EXPORTED_AT = datetime(2026, 11, 20, 18, tzinfo=UTC)
 SCHEMA = json.loads(
     resources.files("kamcore.review").joinpath("agenda.schema.json").read_text(encoding="utf-8")
 )
+ESCALATION_SCHEMA = json.loads(
+    resources.files("kamcore.escalation")
+    .joinpath("escalation.schema.json")
+    .read_text(encoding="utf-8")
+)
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Validate *data* against the agenda schema, and each open finding's ``escalation``
+    against the escalation schema.
+
+    The agenda schema (owned by the review) does not list ``escalation`` yet; it is
+    added here as a reference, as the proposed schema change does.
+    """
+    schema = copy.deepcopy(SCHEMA)
+    finding = schema["$defs"]["Finding"]["properties"]
+    finding.setdefault("escalation", {"$ref": ESCALATION_SCHEMA["$id"]})
+    registry: Registry[Any] = Registry().with_resource(
+        ESCALATION_SCHEMA["$id"], Resource.from_contents(ESCALATION_SCHEMA)
+    )
+    jsonschema.Draft202012Validator(
+        schema, registry=registry, format_checker=jsonschema.FormatChecker()
+    ).validate(data)
+
+
+def without_escalations(data: dict[str, Any]) -> dict[str, Any]:
+    """*data* as the agenda writes it, without each finding's ``escalation``."""
+    stripped = copy.deepcopy(data)
+    for finding in stripped["findings"]:
+        del finding["escalation"]
+    return stripped
 
 
 def at(day: int, hour: int = 10) -> datetime:
@@ -73,6 +107,7 @@ def sample() -> Portfolio:
         staff=[
             StaffMember(id="u-anna", name="Anna Petrova"),
             StaffMember(id="u-li", name="李伟"),
+            StaffMember(id="u-boss", name="Boris Head", role="department_head"),
         ],
         exported_at=EXPORTED_AT,
     )
@@ -128,7 +163,12 @@ def test_table_groups_findings_by_owner_then_shows_health(
     anna = lines.index("u-anna (Anna Petrova): 1 finding")
     li = lines.index("u-li (李伟): 1 finding")
     assert anna < li
-    assert lines[anna + 1].split() == ["DUE", "SEVERITY", "ACCOUNT", "NAME", "CODE", "ACTION"]
+    assert lines[anna + 1].split() == [
+        *("DUE", "SEVERITY", "ACCOUNT", "NAME", "CODE", "ACTION", "LEVEL", "HELD", "BY")
+    ]
+    # The default policy: an unanswered request climbs every 8 business hours from
+    # its due time (UTC, Monday to Friday, 09:00-17:00), up to the executive sponsor,
+    # whom this staff list does not have.
     assert lines[anna + 2].split() == [
         "2026-11-12",
         "09:00+00:00",
@@ -138,7 +178,10 @@ def test_table_groups_findings_by_owner_then_shows_health(
         "*Ltd*",
         "request_unanswered",
         "give_answer_date",
+        "executive_sponsor",
+        *["no", "executive", "on", "the", "staff", "list"],
     ]
+    # Due Thursday 08:00: 8 business hours later is Thursday 17:00, 8 more Friday 17:00.
     assert lines[li + 2].split() == [
         "2026-11-19",
         "08:00+00:00",
@@ -147,6 +190,8 @@ def test_table_groups_findings_by_owner_then_shows_health(
         "华信科技有限公司",
         "request_unanswered",
         "give_answer_date",
+        "executive_sponsor",
+        *["no", "executive", "on", "the", "staff", "list"],
     ]
     health = lines.index("Health (0-100, higher is healthier; trend: change over 30 days)")
     assert lines[health + 1].split() == ["ACCOUNT", "NAME", "OWNER", "SCORE", "TREND"]
@@ -188,10 +233,8 @@ def test_json_is_the_agenda_and_validates_against_the_schema(
     capsys: pytest.CaptureFixture[str], source: str
 ) -> None:
     data = agenda_json(capsys, source)
-    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(
-        data
-    )
-    assert data == review(sample(), EXPORTED_AT, principles=SERVICE).as_dict()
+    validate(data)
+    assert without_escalations(data) == review(sample(), EXPORTED_AT, principles=SERVICE).as_dict()
     assert data["version"] == 1
     assert situations(data["findings"]) == [
         ("A-3", "request_unanswered", ("R-3",)),
@@ -207,9 +250,8 @@ def test_every_installed_principle_runs_and_the_json_validates(
     monkeypatch.undo()
     assert len(installed_principles()) >= len(SERVICE)
     data = agenda_json(capsys, source)
-    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(
-        data
-    )
+    validate(data)
+    assert all("escalation" in finding for finding in data["findings"])
     assert set(situations(data["findings"])) >= {
         ("A-3", "request_unanswered", ("R-3",)),
         ("A-2", "request_unanswered", ("R-2",)),
@@ -240,10 +282,11 @@ def test_markdown_has_a_section_and_table_per_owner_and_a_health_table(
     assert sections == ["## u-anna (Anna Petrova)", "## u-li (李伟)", "## Health"]
     anna = lines.index("## u-anna (Anna Petrova)")
     assert lines[anna + 2 : anna + 5] == [
-        "| Due | Severity | Account | Name | Code | Action |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Due | Severity | Account | Name | Code | Action | Level | Held by |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         "| 2026-11-12 09:00+00:00 | violation | A-3 | Corner\\|Shop \\*Ltd\\* "
-        "| `request_unanswered` | `give_answer_date` |",
+        "| `request_unanswered` | `give_answer_date` | executive\\_sponsor "
+        "| no executive on the staff list |",
     ]
     health = lines.index("## Health")
     table = [line for line in lines[health:] if line.startswith("|")]
@@ -264,7 +307,7 @@ def test_owner_filters_findings_and_accounts(
     assert situations(data["findings"]) == [("A-2", "request_unanswered", ("R-2",))]
     assert (data["snoozed"], data["acknowledged"]) == ([], [])
     assert list(data["health"]) == ["A-2"]
-    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    validate(data)
     code, out, _ = run(capsys, "review", source, "--owner", owner)
     assert code == 0
     assert "u-li (李伟): 1 finding" in out
@@ -426,3 +469,142 @@ def test_the_installed_command_prints_no_progress_and_no_traceback(
     assert bad.returncode == 1
     assert bad.stderr.startswith("kamcore: error: ")
     assert "Traceback" not in bad.stderr
+
+
+# --- escalation ----------------------------------------------------------------------------
+
+
+def test_json_gives_each_open_finding_its_escalation(
+    capsys: pytest.CaptureFixture[str], source: str
+) -> None:
+    data = agenda_json(capsys, source)
+    corner = data["findings"][0]
+    assert corner["account_id"] == "A-3"
+    # Open since R-3 (Tuesday 09:00); due Thursday 09:00; 8 business hours later
+    # (Thursday 17:00) the department head, 8 more (Friday 17:00) the executive sponsor.
+    assert corner["escalation"] == {
+        "finding": corner["key"],
+        "level": 2,
+        "name": "executive_sponsor",
+        "holder": "role:executive",
+        "staff": [],
+        "since": "2026-11-13T17:00:00+00:00",
+        "next": None,
+        "history": [
+            {
+                "level": 0,
+                "name": "account_manager",
+                "holder": "staff:u-anna",
+                "staff": ["u-anna"],
+                "since": "2026-11-10T09:00:00+00:00",
+                "until": "2026-11-12T17:00:00+00:00",
+                "seconds": (2 * 24 + 8) * 3600,
+            },
+            {
+                "level": 1,
+                "name": "department_head",
+                "holder": "role:department_head",
+                "staff": ["u-boss"],
+                "since": "2026-11-12T17:00:00+00:00",
+                "until": "2026-11-13T17:00:00+00:00",
+                "seconds": 24 * 3600,
+            },
+            {
+                "level": 2,
+                "name": "executive_sponsor",
+                "holder": "role:executive",
+                "staff": [],
+                "since": "2026-11-13T17:00:00+00:00",
+                "until": None,
+                "seconds": (7 * 24 + 1) * 3600,
+            },
+        ],
+    }
+    # Snoozed findings are not nagged about: they do not escalate.
+    assert all("escalation" not in finding for finding in data["snoozed"])
+
+
+def test_the_level_depends_on_the_moment(capsys: pytest.CaptureFixture[str], source: str) -> None:
+    # On the 12th at noon A-3's request was 3 business hours past due: still its owner's.
+    data = agenda_json(capsys, source, "--as-of", "2026-11-12T12:00+00:00")
+    (corner,) = [f for f in data["findings"] if f["account_id"] == "A-3"]
+    escalation = corner["escalation"]
+    assert (escalation["level"], escalation["staff"]) == (0, ["u-anna"])
+    assert escalation["next"] == {
+        "level": 1,
+        "name": "department_head",
+        "holder": "role:department_head",
+        "staff": ["u-boss"],
+        "at": "2026-11-12T17:00:00+00:00",
+    }
+
+
+COMPANY_POLICY = """\
+[escalation]
+levels = [
+    { name = "owner" },
+    { name = "head", role = "department_head" },
+]
+
+[escalation.delays]
+violation = { business_days = 5 }
+
+[calendar]
+time_zone = "Asia/Shanghai"
+working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+closed_days = [2026-11-16]
+"""
+
+
+@pytest.fixture
+def company_policy(tmp_path: Path) -> str:
+    path = tmp_path / "company.toml"
+    path.write_text(COMPANY_POLICY, encoding="utf-8")
+    return str(path)
+
+
+def test_policy_sets_the_ladder_the_delays_and_the_calendar(
+    capsys: pytest.CaptureFixture[str], source: str, company_policy: str
+) -> None:
+    code, out, err = run(capsys, "review", source, "--policy", company_policy)
+    assert (code, err) == (0, "")
+    rows = {line.split()[3]: line for line in out.splitlines() if "request_unanswered" in line}
+    # A-3 was due Thursday 12th 17:00 in Shanghai; five working days later, Monday
+    # 16th closed, is Friday 20th 17:00 there (09:00 UTC): the head has it.
+    assert rows["A-3"].split()[-4:] == ["head", "u-boss", "(Boris", "Head)"]
+    # A-2 was due Thursday 19th: it stays with its owner until the 26th.
+    assert rows["A-2"].split()[-3:] == ["owner", "u-li", "(李伟)"]
+    data = agenda_json(capsys, source, "--policy", company_policy)
+    escalations = {f["account_id"]: f["escalation"] for f in data["findings"]}
+    assert escalations["A-3"]["since"] == "2026-11-20T17:00:00+08:00"
+    assert escalations["A-2"]["next"]["at"] == "2026-11-26T16:00:00+08:00"
+    validate(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[escalation\n", "not valid TOML"),
+        ("[escalation]\nlevels = [{ name = 'owner' }]\n", "at least two levels"),
+        (
+            COMPANY_POLICY.replace('"Asia/Shanghai"', '"Mars/Olympus"'),
+            "calendar: time_zone: 'Mars/Olympus' is not an IANA time zone name",
+        ),
+    ],
+)
+def test_a_bad_policy_is_one_error(
+    capsys: pytest.CaptureFixture[str], source: str, tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "review", source, "--policy", str(path))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"kamcore: error: {path}")
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_a_missing_policy(capsys: pytest.CaptureFixture[str], source: str) -> None:
+    code, out, err = run(capsys, "review", source, "--policy", "no-such-policy.toml")
+    assert (code, out) == (1, "")
+    assert err.startswith("kamcore: error: no-such-policy.toml")

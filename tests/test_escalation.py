@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from kamcore.escalation import (
     DEFAULT_POLICY,
     BusinessCalendar,
     CalendarError,
+    CalendarSettings,
     Delay,
     EscalationPolicy,
     Holder,
@@ -580,3 +582,189 @@ def test_nothing_climbs_after_resolution(
         step for step in open_forever.schedule if step.level == 0 or step.reached_at < resolved
     )
     assert history.next_escalation(resolved) is None
+
+
+# Calendar: business hours against a quarter-hour walk ---------------------------------------
+
+QUARTER = timedelta(minutes=15)
+quarter_hours = st.integers(5 * 4, 23 * 4 - 1).map(lambda q: time(q // 4, q % 4 * 15))
+hour_calendars = st.builds(
+    BusinessCalendar,
+    time_zone=st.sampled_from(["Europe/Sofia", "Europe/London", "America/New_York"]),
+    weekdays=st.frozensets(st.integers(0, 6), min_size=1),
+    holidays=st.frozensets(days_in_range, max_size=40),
+    closed_days=st.frozensets(days_in_range, max_size=5),
+).flatmap(
+    lambda calendar: (
+        st.tuples(quarter_hours, quarter_hours)
+        .filter(lambda pair: pair[0] < pair[1])
+        .map(lambda pair: attrs.evolve(calendar, opens=pair[0], closes=pair[1]))
+    )
+)
+# Quarter-hour instants over 2025-2027, across every clock change of those years.
+quarter_instants = st.integers(0, 3 * 365 * 24 * 4).map(
+    lambda n: datetime(2025, 1, 1, tzinfo=UTC) + n * QUARTER
+)
+
+
+def brute_add_hours(calendar: BusinessCalendar, start: datetime, hours: float) -> datetime:
+    """Walk real time a quarter hour at a time, counting the quarters that start inside
+    the working hours of a working day, as the local clock shows them."""
+    left = round(hours * 4)
+    moment = start.astimezone(UTC)
+    while True:
+        local = moment.astimezone(calendar.zone)
+        working = (
+            calendar.is_working_day(local.date())
+            and calendar.opens <= local.time() < calendar.closes
+        )
+        if working and left == 0:
+            return moment
+        if working:
+            left -= 1
+            if left == 0:
+                return moment + QUARTER
+        moment += QUARTER
+
+
+@settings(max_examples=200, deadline=None)
+@given(hour_calendars, quarter_instants, st.integers(1, 4 * 30).map(lambda q: q / 4))
+def test_add_business_hours_agrees_with_a_quarter_hour_walk(
+    calendar: BusinessCalendar, start: datetime, hours: float
+) -> None:
+    # Opening and closing between 05:00 and 23:00 exist on every day in these zones,
+    # so the walk and the calendar agree on what a working day's hours are.
+    assert calendar.add_business_hours(start, hours) == brute_add_hours(calendar, start, hours)
+
+
+# Policy: the [calendar] table ---------------------------------------------------------------
+
+CALENDAR_TOML = """\
+[escalation]
+levels = [{ name = "owner" }, { name = "head", role = "department_head" }]
+
+[calendar]
+time_zone = "Europe/Sofia"
+working_days = ["Mon", "tue", "WED", "thu", "sun"]
+opens = 08:30:00
+closes = 17:30:00
+closed_days = [2026-12-24, 2026-12-31]
+"""
+
+
+def test_policy_reads_the_calendar_table(tmp_path: Any) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(CALENDAR_TOML, encoding="utf-8")
+    calendar = read_policy(path).calendar
+    assert calendar == CalendarSettings(
+        time_zone="Europe/Sofia",
+        weekdays=frozenset({0, 1, 2, 3, 6}),
+        opens=time(8, 30),
+        closes=time(17, 30),
+        closed_days=frozenset({date(2026, 12, 24), date(2026, 12, 31)}),
+    )
+    business = calendar.business_calendar([2026])
+    assert business.holidays == frozenset()
+    assert not business.is_working_day(date(2026, 12, 24))
+    assert business.is_working_day(date(2026, 12, 27))  # a Sunday, worked
+
+
+def test_policy_reads_the_calendar_from_json_text() -> None:
+    document = {
+        "escalation": GOOD_POLICY["escalation"],
+        "calendar": {"opens": "07:00", "closes": "15:00", "closed_days": ["2026-05-06"]},
+    }
+    calendar = parse_policy(document).calendar
+    assert (calendar.opens, calendar.closes) == (time(7), time(15))
+    assert calendar.closed_days == frozenset({date(2026, 5, 6)})
+
+
+def test_without_a_calendar_table_it_is_utc_monday_to_friday() -> None:
+    calendar = parse_policy(GOOD_POLICY).calendar
+    assert calendar == CalendarSettings()
+    assert (calendar.time_zone, calendar.weekdays) == ("UTC", frozenset(range(5)))
+    assert (calendar.opens, calendar.closes, calendar.country) == (time(9), time(17), None)
+
+
+def calendar_problems(calendar: Any) -> list[str]:
+    return problems_of({"escalation": GOOD_POLICY["escalation"], "calendar": calendar})
+
+
+def test_calendar_errors_are_all_listed_and_located() -> None:
+    problems = calendar_problems(
+        {
+            "time_zone": "",
+            "working_days": ["mon", "funday", 3],
+            "opens": "nine",
+            "closes": 17,
+            "closed_days": ["2026-13-01", "2026-12-24"],
+            "holidays": {"region": "BY"},
+            "weekend": ["sat"],
+        }
+    )
+    assert problems == [
+        "calendar.weekend: unknown key; expected one of closed_days, closes, holidays, "
+        "opens, time_zone, working_days",
+        "calendar.time_zone: must not be blank",
+        "calendar.working_days[1]: 'funday' is not a day; use one of "
+        "mon, tue, wed, thu, fri, sat, sun",
+        "calendar.working_days[2]: 3 is not a day; use one of mon, tue, wed, thu, fri, sat, sun",
+        "calendar.opens: 'nine' is not a time of day such as 09:00",
+        "calendar.closes: expected a time of day such as 09:00",
+        "calendar.closed_days[0]: '2026-13-01' is not an ISO 8601 date (YYYY-MM-DD)",
+        "calendar.holidays.region: unknown key; expected one of country, subdivision",
+        "calendar.holidays.country: missing; give an ISO 3166-1 code (BG)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("calendar", "expected"),
+    [
+        ([], "calendar: expected a table"),
+        ({"time_zone": "Mars/Olympus"}, "calendar: time_zone: 'Mars/Olympus' is not an IANA"),
+        ({"opens": "18:00"}, "calendar: closes (17:00:00) must be after opens (18:00:00)"),
+        ({"working_days": []}, "calendar.working_days: expected a list of day names"),
+        ({"closed_days": "2026-12-24"}, "calendar.closed_days: expected a list of dates"),
+        ({"opens": "09:00+02:00"}, "calendar.opens: give a wall-clock time without an offset"),
+    ],
+)
+def test_calendar_refuses_bad_values(calendar: Any, expected: str) -> None:
+    assert any(problem.startswith(expected) for problem in calendar_problems(calendar))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("holidays") is None,
+    reason="the optional 'holidays' package (kamcore[holidays]) is not installed",
+)
+def test_calendar_holidays_come_from_the_country_and_region() -> None:
+    settings_ = parse_policy(
+        {
+            "escalation": GOOD_POLICY["escalation"],
+            "calendar": {"holidays": {"country": "DE", "subdivision": "BY"}},
+        }
+    ).calendar
+    assert (settings_.country, settings_.subdivision) == ("DE", "BY")
+    calendar = settings_.business_calendar([2026, 2027])
+    assert date(2026, 1, 6) in calendar.holidays  # Epiphany: Bavaria, not all of Germany
+    assert date(2027, 12, 25) in calendar.holidays
+    assert date(2026, 1, 6) not in holidays_for("DE", years=2026)
+    problems = calendar_problems({"holidays": {"country": "XX"}})
+    assert problems == ["calendar.holidays: no public holidays known for 'XX'"]
+    problems = calendar_problems({"holidays": {"country": "DE", "subdivision": "ZZ"}})
+    assert problems == ["calendar.holidays: no public holidays known for 'DE-ZZ'"]
+
+
+def test_calendar_holidays_name_the_extra_when_the_package_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "holidays", None)
+    problems = calendar_problems({"holidays": {"country": "BG"}})
+    assert len(problems) == 1
+    assert problems[0].startswith("calendar.holidays: ")
+    assert "pip install 'kamcore[holidays]'" in problems[0]
+    settings_ = CalendarSettings(country="BG")  # built by hand, past the reader's check
+    with pytest.raises(MissingExtraError):
+        settings_.business_calendar([2026])
+    assert settings_.business_calendar([]).holidays == frozenset()

@@ -359,6 +359,13 @@ def test_no_key_account_goes_unmentioned_longer_than_the_interval(
         assert all(
             (entry.state == NO_ISSUES) == (not entry.has_issues) for entry in report.accounts
         )
+        # Escalations are of key accounts' open findings above their owner, each counted
+        # on its account's line.
+        assert {e.account_id for e in report.escalations} <= key
+        assert all(e.escalation.escalated for e in report.escalations)
+        assert sum(sum(entry.escalated.values()) for entry in report.accounts) == len(
+            report.escalations
+        )
         assert report.previous < moment
     if dates:
         parse(report.as_html())

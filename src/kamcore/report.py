@@ -5,8 +5,10 @@ on a fixed cadence, so that no key client goes unmentioned longer than the
 reporting interval. :func:`report_dates` gives the cadence (every Monday or
 every first of the month at 09:00) and :func:`department_head_report` the report
 at one of those moments: one entry for **every** account classified key then,
-with a one-line state (``no issues`` when there are none), plus a health
-summary per owner and the open findings counted by principle.
+with a one-line state (``no issues`` when there are none), the findings of key
+accounts that climbed the escalation ladder (level, holder, since when, how
+long on each level), a health summary per owner and the open findings counted
+by principle.
 
 Typical use::
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
@@ -31,6 +33,16 @@ import attrs
 from dateutil import rrule
 
 from kamcore.classification import Classifier, load_classifier
+from kamcore.escalation import (
+    BusinessCalendar,
+    Escalation,
+    EscalationPolicy,
+    Holder,
+    Stay,
+    escalate,
+    load_policy,
+)
+from kamcore.i18n import Messages, principle_name, severity_text
 from kamcore.model import ClientFile, Portfolio
 from kamcore.review import SEVERITIES, Agenda, Finding, review, severity_rank
 
@@ -44,17 +56,83 @@ ACCOUNT_COLUMNS: Final = (
     "Open findings",
     "Promises slipped",
     "Complaints open",
+    "Escalated",
     "State",
 )
 """The columns of the key-account table, in every format."""
 
+ESCALATION_COLUMNS: Final = (
+    "Account",
+    "Finding",
+    "Severity",
+    "Level",
+    "Held by",
+    "Since",
+    "Time at each level",
+    "Next",
+)
+"""The columns of the escalations table, in every format."""
+
+ACCOUNT_COLUMN_KEYS: Final = (
+    "account",
+    "name",
+    "owner",
+    "tier",
+    "health",
+    "trend",
+    "open_findings",
+    "promises_slipped",
+    "complaints_open",
+    "escalated",
+    "state",
+)
+"""The message keys (``report.KEY``) of :data:`ACCOUNT_COLUMNS` in another language."""
+
+ESCALATION_COLUMN_KEYS: Final = (
+    "account",
+    "finding",
+    "severity",
+    "level",
+    "held_by",
+    "since",
+    "time_at_levels",
+    "next",
+)
+"""The message keys (``report.KEY``) of :data:`ESCALATION_COLUMNS` in another language."""
+
+OWNER_COLUMNS: Final = (
+    "Owner",
+    "Key accounts",
+    "With issues",
+    "Open findings",
+    "Average",
+    "Lowest",
+)
+"""The columns of the health-by-owner table."""
+
+OWNER_COLUMN_KEYS: Final = (
+    "owner",
+    "key_account_count",
+    "with_issues",
+    "open_findings",
+    "average",
+    "lowest",
+)
+"""The message keys (``report.KEY``) of :data:`OWNER_COLUMNS` in another language."""
+
 __all__ = [
     "ACCOUNT_COLUMNS",
+    "ACCOUNT_COLUMN_KEYS",
+    "ESCALATION_COLUMNS",
+    "ESCALATION_COLUMN_KEYS",
     "NO_ISSUES",
+    "OWNER_COLUMNS",
+    "OWNER_COLUMN_KEYS",
     "PERIODS",
     "REPORT_VERSION",
     "AccountEntry",
     "DepartmentHeadReport",
+    "EscalationEntry",
     "OwnerSummary",
     "department_head_report",
     "previous_report_date",
@@ -78,6 +156,8 @@ _LOOKBACK: Final = {"week": timedelta(days=8), "month": timedelta(days=32)}
 _WORST_FIRST: Final = tuple(sorted(SEVERITIES, key=severity_rank, reverse=True))
 _MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]<>|~")
 _MISSING: Final = "n/a"
+
+NO_ESCALATIONS: Final = "No findings of key accounts have climbed above their owner."
 
 
 def _rule(period: str, dtstart: datetime, until: datetime | None) -> rrule.rrule:
@@ -148,6 +228,8 @@ class AccountEntry:
         findings: open findings' codes by severity, worst severity first.
         promises_slipped: promises renegotiated, or open past their due time.
         complaints_open: complaints not resolved.
+        escalated: by escalation level name, how many open findings are at
+            that level above the owner, highest level first.
         state: one line about the account's state; :data:`NO_ISSUES` when it has none.
     """
 
@@ -162,6 +244,7 @@ class AccountEntry:
     findings: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_frozen)
     promises_slipped: int = 0
     complaints_open: int = 0
+    escalated: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen)
     state: str = NO_ISSUES
 
     @property
@@ -194,6 +277,7 @@ class AccountEntry:
             "findings": {severity: list(codes) for severity, codes in self.findings.items()},
             "promises_slipped": self.promises_slipped,
             "complaints_open": self.complaints_open,
+            "escalated": dict(self.escalated),
             "state": self.state,
         }
 
@@ -238,6 +322,63 @@ def _rounded(value: float | None) -> float | None:
 
 
 @attrs.frozen(kw_only=True)
+class EscalationEntry:
+    """An open finding of a key account that climbed above its owner.
+
+    Attributes:
+        account_name: the client's name.
+        escalation: where the finding stands on the ladder, and its history.
+        staff_names: names of the staff who hold its levels, by id (for display).
+    """
+
+    account_name: str
+    escalation: Escalation
+    staff_names: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
+
+    @property
+    def account_id(self) -> str:
+        """The account."""
+        return self.escalation.finding.account_id
+
+    def holder_text(self, messages: Messages | None = None) -> str:
+        """Who holds the finding now: staff ids with their names."""
+        current = self.escalation.current
+        return holder_text(current.holder, current.staff, self.staff_names, messages)
+
+    def history_text(self, messages: Messages | None = None) -> str:
+        """How long the finding sat on each level: ``account_manager 2d 4h → …``."""
+        return history_text(self.escalation.stays, messages)
+
+    def next_text(self, messages: Messages | None = None) -> str:
+        """When the finding climbs next and to whom, or that it is at its top."""
+        upcoming = self.escalation.next
+        if upcoming is None:
+            return say(messages, "top_level", "none (top level)")
+        holders = holder_text(upcoming.holder, upcoming.staff, self.staff_names, messages)
+        at = _moment(upcoming.at)
+        return say(
+            messages,
+            "next_at",
+            f"{upcoming.name} ({holders}) at {at}",
+            level=upcoming.name,
+            holders=holders,
+            at=at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values: the finding, and its escalation."""
+        finding = self.escalation.finding
+        return {
+            "account_id": finding.account_id,
+            "account_name": self.account_name,
+            "principle": finding.principle,
+            "code": finding.code,
+            "severity": finding.severity,
+            "escalation": self.escalation.as_dict(),
+        }
+
+
+@attrs.frozen(kw_only=True)
 class DepartmentHeadReport:
     """The department head's report on every key client at one moment.
 
@@ -248,6 +389,9 @@ class DepartmentHeadReport:
         accounts: one entry per key account, by owner then account id.
         owners: per owner of key accounts, their health summary, by owner id.
         findings_by_principle: open findings on key accounts counted by principle.
+        escalations: open findings of key accounts above their owner's level,
+            highest level first, then longest there.
+        levels: the names of the escalation ladder's levels, from the owner up.
     """
 
     as_of: datetime
@@ -256,16 +400,39 @@ class DepartmentHeadReport:
     accounts: tuple[AccountEntry, ...]
     owners: tuple[OwnerSummary, ...]
     findings_by_principle: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen)
+    escalations: tuple[EscalationEntry, ...] = ()
+    levels: tuple[str, ...] = ()
 
     def account_ids(self) -> frozenset[str]:
         """The ids of every account the report mentions."""
         return frozenset(entry.account_id for entry in self.accounts)
 
-    def summary(self) -> str:
-        """One line: how many key accounts, how many with issues."""
+    def summary(self, messages: Messages | None = None) -> str:
+        """One line: how many key accounts, how many with issues (in the language of
+        *messages*, when given)."""
         issues = sum(1 for entry in self.accounts if entry.has_issues)
         count = len(self.accounts)
-        return f"{count} key account{'' if count == 1 else 's'}, {issues} with issues"
+        english = f"{count} key account{'' if count == 1 else 's'}, {issues} with issues"
+        return say(messages, "summary", english, accounts=count, with_issues=issues)
+
+    def intro(self, messages: Messages | None = None) -> str:
+        """The report's opening sentence: cadence, previous report, summary."""
+        if messages is None:
+            return (
+                f"Every key client, reported every {self.period}; previous report "
+                f"{_moment(self.previous)}. {self.summary()}."
+            )
+        return messages.text(
+            "report.intro",
+            period=messages.text(f"report.period_{self.period}"),
+            previous=_moment(self.previous),
+            summary=self.summary(messages),
+        )
+
+    def title(self, messages: Messages | None = None) -> str:
+        """The report's title."""
+        as_of = _moment(self.as_of)
+        return say(messages, "title", f"Key-account report as of {as_of}", as_of=as_of)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (versioned by ``version``)."""
@@ -277,23 +444,35 @@ class DepartmentHeadReport:
             "accounts": [entry.as_dict() for entry in self.accounts],
             "owners": [owner.as_dict() for owner in self.owners],
             "findings_by_principle": dict(self.findings_by_principle),
+            "escalation_levels": list(self.levels),
+            "escalations": [entry.as_dict() for entry in self.escalations],
         }
 
-    def as_markdown(self) -> str:
-        """The report as a Markdown document: accounts, owners, findings by principle."""
+    def escalations_by_level(self) -> dict[str, int]:
+        """How many escalated findings sit at each level above the owner, from the lowest."""
+        counts = Counter(entry.escalation.level_name for entry in self.escalations)
+        return {name: counts[name] for name in self.levels[1:] if counts[name]}
+
+    def as_markdown(self, messages: Messages | None = None) -> str:
+        """The report as a Markdown document: accounts, owners, findings by principle.
+
+        With *messages* (:func:`kamcore.i18n.messages`), headings, labels, states,
+        severities and principles are in their language; ids, names and level names
+        stay as they are.
+        """
+        m = messages
         lines = [
-            f"# Key-account report as of {_moment(self.as_of)}",
+            f"# {_md(self.title(m))}",
             "",
-            f"Every key client, reported every {self.period}; previous report "
-            f"{_moment(self.previous)}. {self.summary()}.",
+            _md(self.intro(m)),
             "",
-            "## Key accounts",
+            f"## {say(m, 'key_accounts', 'Key accounts')}",
             "",
         ]
         if self.accounts:
             lines += [
-                _md_row(list(ACCOUNT_COLUMNS)),
-                _md_row(["---", "---", "---", "---", "---:", "---:", "---", "---:", "---:", "---"]),
+                _md_row(columns(ACCOUNT_COLUMNS, ACCOUNT_COLUMN_KEYS, m)),
+                _md_row(["---"] * 4 + ["---:"] * 2 + ["---"] + ["---:"] * 2 + ["---"] * 2),
             ]
             lines += [
                 _md_row(
@@ -301,25 +480,36 @@ class DepartmentHeadReport:
                         _md(entry.account_id),
                         _md(entry.name),
                         _md(owner_label(entry.owner, entry.owner_name)),
-                        _md(tier_label(entry)),
-                        score_text(entry.health),
-                        trend_text(entry.trend),
-                        _md(findings_text(entry)),
+                        _md(tier_label(entry, m)),
+                        _md(score_text(entry.health, m)),
+                        _md(trend_text(entry.trend, m)),
+                        _md(findings_text(entry, m)),
                         str(entry.promises_slipped),
                         str(entry.complaints_open),
-                        _md(entry.state),
+                        _md(escalated_text(entry, m)),
+                        _md(state_text(entry, m)),
                     ]
                 )
                 for entry in self.accounts
             ]
         else:
-            lines.append("No key accounts.")
-        lines += ["", "## Health by owner", ""]
+            lines.append(say(m, "no_key_accounts", "No key accounts."))
+        lines += ["", f"## {say(m, 'escalations', 'Escalations')}", ""]
+        if self.escalations:
+            lines += [
+                _md_row(columns(ESCALATION_COLUMNS, ESCALATION_COLUMN_KEYS, m)),
+                _md_row(["---"] * 8),
+            ]
+            lines += [
+                _md_row([_md(text) for text in escalation_cells(entry, m)])
+                for entry in self.escalations
+            ]
+        else:
+            lines.append(say(m, "no_escalations", NO_ESCALATIONS))
+        lines += ["", f"## {say(m, 'health_by_owner', 'Health by owner')}", ""]
         if self.owners:
             lines += [
-                _md_row(
-                    ["Owner", "Key accounts", "With issues", "Open findings", "Average", "Lowest"]
-                ),
+                _md_row(columns(OWNER_COLUMNS, OWNER_COLUMN_KEYS, m)),
                 _md_row(["---", "---:", "---:", "---:", "---:", "---:"]),
             ]
             lines += [
@@ -329,30 +519,34 @@ class DepartmentHeadReport:
                         str(owner.accounts),
                         str(owner.with_issues),
                         str(owner.open_findings),
-                        score_text(owner.average_health),
-                        score_text(owner.lowest_health),
+                        _md(score_text(owner.average_health, m)),
+                        _md(score_text(owner.lowest_health, m)),
                     ]
                 )
                 for owner in self.owners
             ]
         else:
-            lines.append("No owners of key accounts.")
-        lines += ["", "## Open findings by principle", ""]
+            lines.append(say(m, "no_owners", "No owners of key accounts."))
+        lines += ["", f"## {say(m, 'findings_by_principle', 'Open findings by principle')}", ""]
         if self.findings_by_principle:
-            lines += [_md_row(["Principle", "Open findings"]), _md_row(["---", "---:"])]
             lines += [
-                _md_row([_md(principle), str(count)])
+                _md_row(columns(("Principle", "Open findings"), ("principle", "open_findings"), m)),
+                _md_row(["---", "---:"]),
+            ]
+            lines += [
+                _md_row([_md(principle_label(principle, m)), str(count)])
                 for principle, count in self.findings_by_principle.items()
             ]
         else:
-            lines.append("No open findings on key accounts.")
+            lines.append(say(m, "no_findings", "No open findings on key accounts."))
         return "\n".join(lines) + "\n"
 
-    def as_html(self) -> str:
-        """The report as one self-contained HTML page with inline SVG charts."""
+    def as_html(self, messages: Messages | None = None) -> str:
+        """The report as one self-contained HTML page with inline SVG charts, in the
+        language of *messages* when given (see :meth:`as_markdown`)."""
         from kamcore.report_html import report_html
 
-        return report_html(self)
+        return report_html(self, messages)
 
 
 # Text helpers shared by the renderers ------------------------------------------------------------
@@ -372,25 +566,134 @@ def owner_label(owner: str, name: str | None) -> str:
     return f"{owner} ({name})" if name and name != owner else owner
 
 
-def tier_label(entry: AccountEntry) -> str:
+def say(messages: Messages | None, key: str, english: str, /, **params: Any) -> str:
+    """The report's text ``report.KEY`` in the language of *messages*, filled with
+    *params*; without *messages*, the report's own English wording *english*."""
+    return english if messages is None else messages.text(f"report.{key}", **params)
+
+
+def columns(english: Sequence[str], keys: Sequence[str], messages: Messages | None) -> list[str]:
+    """Column titles: *english*, or each of *keys* (``report.KEY``) in another language."""
+    return list(english) if messages is None else [messages.text(f"report.{k}") for k in keys]
+
+
+def principle_label(principle: str, messages: Messages | None = None) -> str:
+    """A principle: its id, or its name in the language of *messages*."""
+    return principle if messages is None else principle_name(principle, messages)
+
+
+def tier_label(entry: AccountEntry, messages: Messages | None = None) -> str:
     """The tier, with the previous one when it changed."""
-    return f"{entry.tier} (was {entry.previous_tier})" if entry.tier_changed else entry.tier
+    if not entry.tier_changed:
+        return entry.tier
+    english = f"{entry.tier} (was {entry.previous_tier})"
+    return say(messages, "tier_was", english, tier=entry.tier, previous=entry.previous_tier)
 
 
-def score_text(score: float | None) -> str:
+def state_text(entry: AccountEntry, messages: Messages | None = None) -> str:
+    """The account's one-line state: :attr:`AccountEntry.state`, or the same facts in
+    the language of *messages*."""
+    if messages is None:
+        return entry.state
+    parts = []
+    if entry.finding_count:
+        by_severity = messages.text("format.list_separator").join(
+            f"{severity_text(severity, messages)}: {len(codes)}"
+            for severity, codes in entry.findings.items()
+        )
+        parts.append(
+            messages.text(
+                "report.state_findings", count=entry.finding_count, by_severity=by_severity
+            )
+        )
+    if entry.promises_slipped:
+        parts.append(messages.text("report.state_promises", count=entry.promises_slipped))
+    if entry.complaints_open:
+        parts.append(messages.text("report.state_complaints", count=entry.complaints_open))
+    return "; ".join(parts) or messages.text("report.no_issues")
+
+
+def _decimal(value: float | None, spec: str, messages: Messages | None) -> str:
+    if value is None:
+        return say(messages, "not_available", _MISSING)
+    text = format(value, spec)
+    return (
+        text if messages is None else text.replace(".", messages.text("format.decimal_separator"))
+    )
+
+
+def score_text(score: float | None, messages: Messages | None = None) -> str:
     """A health score with one decimal, or ``n/a``."""
-    return _MISSING if score is None else f"{score:.1f}"
+    return _decimal(score, ".1f", messages)
 
 
-def trend_text(trend: float | None) -> str:
+def trend_text(trend: float | None, messages: Messages | None = None) -> str:
     """A signed health trend with one decimal, or ``n/a``."""
-    return _MISSING if trend is None else f"{trend:+.1f}"
+    return _decimal(trend, "+.1f", messages)
 
 
-def findings_text(entry: AccountEntry) -> str:
+def escalated_text(entry: AccountEntry, messages: Messages | None = None) -> str:
+    """``department_head: 2; executive_sponsor: 1`` or ``none``."""
+    text = "; ".join(f"{name}: {count}" for name, count in entry.escalated.items())
+    return text or say(messages, "none", "none")
+
+
+def duration_text(duration: timedelta, messages: Messages | None = None) -> str:
+    """A duration as ``3d 4h``, or ``4h 30m`` under a day."""
+    minutes = max(int(duration.total_seconds()) // 60, 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return say(messages, "duration_days", f"{days}d {hours}h", days=days, hours=hours)
+    return say(messages, "duration_hours", f"{hours}h {minutes}m", hours=hours, minutes=minutes)
+
+
+def holder_text(
+    holder: Holder,
+    staff: Sequence[str],
+    names: Mapping[str, str],
+    messages: Messages | None = None,
+) -> str:
+    """Who holds a level: ``id (Name)``, comma-separated; says so when no one has the role."""
+    if not staff:
+        return say(messages, "no_holder", f"no {holder.id} on the staff list", role=holder.id)
+    return ", ".join(owner_label(member, names.get(member)) for member in staff)
+
+
+def history_text(stays: Iterable[Stay], messages: Messages | None = None) -> str:
+    """How long a finding sat on each level, lowest first; the current level says ``now``."""
+    now = say(messages, "now", "(now)")
+    parts = [
+        f"{stay.name} {duration_text(stay.duration, messages)}"
+        + (f" {now}" if stay.until is None else "")
+        for stay in stays
+    ]
+    return " → ".join(parts)
+
+
+def escalation_cells(entry: EscalationEntry, messages: Messages | None = None) -> list[str]:
+    """The cells of an escalation's row, in :data:`ESCALATION_COLUMNS` order."""
+    escalation = entry.escalation
+    finding = escalation.finding
+    return [
+        f"{finding.account_id} ({clean(entry.account_name)})",
+        finding.code,
+        finding.severity if messages is None else severity_text(finding.severity, messages),
+        f"{escalation.level} {escalation.level_name}",
+        entry.holder_text(messages),
+        _moment(escalation.since),
+        entry.history_text(messages),
+        entry.next_text(messages),
+    ]
+
+
+def findings_text(entry: AccountEntry, messages: Messages | None = None) -> str:
     """``critical: a, b; warning: c`` or ``none``."""
-    parts = [f"{severity}: {', '.join(codes)}" for severity, codes in entry.findings.items()]
-    return "; ".join(parts) or "none"
+    parts = [
+        f"{severity if messages is None else severity_text(severity, messages)}: {', '.join(codes)}"
+        for severity, codes in entry.findings.items()
+    ]
+    return "; ".join(parts) or say(messages, "none", "none")
 
 
 def _md(text: str) -> str:
@@ -437,6 +740,7 @@ def _entry(
     previous_tier: str,
     agenda: Agenda,
     owner_names: Mapping[str, str],
+    escalated: Sequence[Escalation],
 ) -> AccountEntry:
     findings = _by_severity(agenda.for_account(client.id))
     slipped = len(client.timeline.slipped_promises(agenda.as_of))
@@ -454,8 +758,27 @@ def _entry(
         findings=findings,
         promises_slipped=slipped,
         complaints_open=complaints,
+        escalated=_escalated(escalated),
         state=_state(findings, slipped, complaints),
     )
+
+
+def _escalated(escalations: Sequence[Escalation]) -> dict[str, int]:
+    counts = Counter((e.level, e.level_name) for e in escalations if e.escalated)
+    return {name: counts[level, name] for level, name in sorted(counts, reverse=True)}
+
+
+def _holder_names(escalation: Escalation, names: Mapping[str, str]) -> dict[str, str]:
+    """The names of everyone who held or will next hold *escalation*, by id."""
+    upcoming = escalation.next.staff if escalation.next is not None else ()
+    held = [member for stay in escalation.stays for member in stay.staff]
+    return {member: names[member] for member in [*held, *upcoming] if member in names}
+
+
+def _escalation_order(entry: EscalationEntry) -> tuple[Any, ...]:
+    escalation = entry.escalation
+    finding = escalation.finding
+    return (-escalation.level, escalation.since, finding.account_id, finding.code, finding.key)
 
 
 def _owners(entries: Sequence[AccountEntry]) -> tuple[OwnerSummary, ...]:
@@ -487,6 +810,8 @@ def department_head_report(
     period: str = "week",
     classifier: Classifier | None = None,
     agenda: Agenda | None = None,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> DepartmentHeadReport:
     """The department head's report on every key client of *portfolio* at *as_of*.
 
@@ -502,6 +827,9 @@ def department_head_report(
             rule set when ``None``.
         agenda: the review at *as_of* to take findings and health from; reviewed
             with *classifier* when ``None``.
+        policy: the escalation ladder; kamcore's default policy when ``None``.
+        calendar: the business calendar escalation delays are measured on; the
+            policy's calendar when ``None``.
 
     Raises:
         ValueError: *period* is unknown, *as_of* is naive, or *agenda* is of
@@ -513,8 +841,13 @@ def department_head_report(
         agenda = review(portfolio, as_of, classifier=classifier)
     elif agenda.as_of != as_of:
         raise ValueError(f"the agenda is of {agenda.as_of.isoformat()}, not {as_of.isoformat()}")
-    owner_names = {member.id: member.name for member in portfolio.staff}
+    policy = policy if policy is not None else load_policy()
+    names = {member.id: member.name for member in portfolio.staff}
+    escalations: defaultdict[str, list[Escalation]] = defaultdict(list)
+    for escalation in escalate(agenda, policy, calendar, portfolio=portfolio):
+        escalations[escalation.finding.account_id].append(escalation)
     entries = []
+    escalated: list[EscalationEntry] = []
     for original in portfolio:
         client = original.as_of(as_of)
         now = classifier.classify(client, as_of)
@@ -527,9 +860,19 @@ def department_head_report(
                 tier=now.tier,
                 previous_tier=before.tier,
                 agenda=agenda,
-                owner_names=owner_names,
+                owner_names=names,
+                escalated=escalations[client.id],
             )
         )
+        escalated += [
+            EscalationEntry(
+                account_name=client.account.name,
+                escalation=escalation,
+                staff_names=_holder_names(escalation, names),
+            )
+            for escalation in escalations[client.id]
+            if escalation.escalated
+        ]
     entries.sort(key=lambda entry: (entry.owner, entry.account_id))
     keys = {entry.account_id for entry in entries}
     principles = Counter(f.principle for f in agenda.findings if f.account_id in keys)
@@ -540,4 +883,6 @@ def department_head_report(
         accounts=tuple(entries),
         owners=_owners(entries),
         findings_by_principle={p: principles[p] for p in sorted(principles)},
+        escalations=tuple(sorted(escalated, key=_escalation_order)),
+        levels=tuple(level.name for level in policy.levels),
     )

@@ -11,14 +11,27 @@ import html
 from collections.abc import Sequence
 from typing import Final
 
+from kamcore.i18n import Messages
 from kamcore.report import (
+    ACCOUNT_COLUMN_KEYS,
     ACCOUNT_COLUMNS,
+    ESCALATION_COLUMN_KEYS,
+    ESCALATION_COLUMNS,
+    NO_ESCALATIONS,
+    OWNER_COLUMN_KEYS,
+    OWNER_COLUMNS,
     AccountEntry,
     DepartmentHeadReport,
     clean,
+    columns,
+    escalated_text,
+    escalation_cells,
     findings_text,
     owner_label,
+    principle_label,
+    say,
     score_text,
+    state_text,
     tier_label,
     trend_text,
 )
@@ -110,29 +123,32 @@ def _header(*titles: str) -> str:
     return "<tr>" + "".join(f"<th>{_e(title)}</th>" for title in titles) + "</tr>"
 
 
-def _account_row(entry: AccountEntry) -> str:
+def _account_row(entry: AccountEntry, m: Messages | None) -> str:
     cells = [
         _cell(entry.account_id),
         _cell(entry.name),
         _cell(owner_label(entry.owner, entry.owner_name)),
-        _cell(tier_label(entry)),
-        _cell(score_text(entry.health), css="num"),
-        _cell(trend_text(entry.trend), css="num"),
-        _cell(findings_text(entry)),
+        _cell(tier_label(entry, m)),
+        _cell(score_text(entry.health, m), css="num"),
+        _cell(trend_text(entry.trend, m), css="num"),
+        _cell(findings_text(entry, m)),
         _cell(str(entry.promises_slipped), css="num"),
         _cell(str(entry.complaints_open), css="num"),
-        _cell(entry.state, css="state"),
+        _cell(escalated_text(entry, m)),
+        _cell(state_text(entry, m), css="state"),
     ]
     row_class = "issues" if entry.has_issues else "ok"
     return f'<tr class="{row_class}">' + "".join(cells) + "</tr>"
 
 
-def report_html(report: DepartmentHeadReport) -> str:
-    """*report* as one self-contained HTML page (inline CSS and SVG, no script)."""
-    title = f"Key-account report as of {report.as_of.isoformat(timespec='minutes')}"
+def report_html(report: DepartmentHeadReport, messages: Messages | None = None) -> str:
+    """*report* as one self-contained HTML page (inline CSS and SVG, no script), in
+    the language of *messages* when given (English otherwise)."""
+    m = messages
+    title = report.title(m)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        f'<html lang="{_e(m.language if m is not None else "en")}">',
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{_e(title)}</title>",
@@ -140,62 +156,84 @@ def report_html(report: DepartmentHeadReport) -> str:
         "</head>",
         "<body>",
         f"<h1>{_e(title)}</h1>",
-        f"<p>{_e(f'Every key client, reported every {report.period}; previous report ')}"
-        f"{_e(report.previous.isoformat(timespec='minutes'))}. {_e(report.summary())}.</p>",
-        "<h2>Average health by owner</h2>",
-        "<p>Health from 0 to 100, higher is healthier.</p>",
+        f"<p>{_e(report.intro(m))}</p>",
+        f"<h2>{_e(say(m, 'chart_health', 'Average health by owner'))}</h2>",
+        f"<p>{_e(say(m, 'health_note', 'Health from 0 to 100, higher is healthier.'))}</p>",
         bar_chart(
             "health-by-owner",
-            "Average health of key accounts by owner",
+            say(m, "chart_health_title", "Average health of key accounts by owner"),
             [
-                (owner_label(o.owner, o.name), o.average_health, score_text(o.average_health))
+                (owner_label(o.owner, o.name), o.average_health, score_text(o.average_health, m))
                 for o in report.owners
             ],
             maximum=100.0,
         ),
-        "<h2>Key accounts</h2>",
+        f"<h2>{_e(say(m, 'key_accounts', 'Key accounts'))}</h2>",
     ]
     if report.accounts:
         out += [
             '<table id="accounts">',
-            _header(*ACCOUNT_COLUMNS),
-            *(_account_row(entry) for entry in report.accounts),
+            _header(*columns(ACCOUNT_COLUMNS, ACCOUNT_COLUMN_KEYS, m)),
+            *(_account_row(entry, m) for entry in report.accounts),
             "</table>",
         ]
     else:
-        out.append("<p>No key accounts.</p>")
-    out.append("<h2>Health by owner</h2>")
+        out.append(f"<p>{_e(say(m, 'no_key_accounts', 'No key accounts.'))}</p>")
+    out.append(f"<h2>{_e(say(m, 'escalations', 'Escalations'))}</h2>")
+    if report.escalations:
+        by_level = report.escalations_by_level()
+        out += [
+            bar_chart(
+                "escalations-by-level",
+                say(m, "chart_escalations", "Escalated findings of key accounts by level"),
+                [(name, float(count), str(count)) for name, count in by_level.items()],
+                maximum=float(max(by_level.values())),
+            ),
+            '<table id="escalations">',
+            _header(*columns(ESCALATION_COLUMNS, ESCALATION_COLUMN_KEYS, m)),
+            *(
+                "<tr>" + "".join(_cell(text) for text in escalation_cells(entry, m)) + "</tr>"
+                for entry in report.escalations
+            ),
+            "</table>",
+        ]
+    else:
+        out.append(f"<p>{_e(say(m, 'no_escalations', NO_ESCALATIONS))}</p>")
+    out.append(f"<h2>{_e(say(m, 'health_by_owner', 'Health by owner'))}</h2>")
     if report.owners:
         out += [
             '<table id="owners">',
-            _header("Owner", "Key accounts", "With issues", "Open findings", "Average", "Lowest"),
+            _header(*columns(OWNER_COLUMNS, OWNER_COLUMN_KEYS, m)),
             *(
                 "<tr>"
                 + _cell(owner_label(o.owner, o.name))
                 + _cell(str(o.accounts), css="num")
                 + _cell(str(o.with_issues), css="num")
                 + _cell(str(o.open_findings), css="num")
-                + _cell(score_text(o.average_health), css="num")
-                + _cell(score_text(o.lowest_health), css="num")
+                + _cell(score_text(o.average_health, m), css="num")
+                + _cell(score_text(o.lowest_health, m), css="num")
                 + "</tr>"
                 for o in report.owners
             ),
             "</table>",
         ]
     else:
-        out.append("<p>No owners of key accounts.</p>")
-    out.append("<h2>Open findings by principle</h2>")
+        out.append(f"<p>{_e(say(m, 'no_owners', 'No owners of key accounts.'))}</p>")
+    out.append(f"<h2>{_e(say(m, 'findings_by_principle', 'Open findings by principle'))}</h2>")
     if report.findings_by_principle:
         counts = report.findings_by_principle
         out.append(
             bar_chart(
                 "findings-by-principle",
-                "Open findings on key accounts by principle",
-                [(principle, float(count), str(count)) for principle, count in counts.items()],
+                say(m, "chart_principles", "Open findings on key accounts by principle"),
+                [
+                    (principle_label(principle, m), float(count), str(count))
+                    for principle, count in counts.items()
+                ],
                 maximum=float(max(counts.values())),
             )
         )
     else:
-        out.append("<p>No open findings on key accounts.</p>")
+        out.append(f"<p>{_e(say(m, 'no_findings', 'No open findings on key accounts.'))}</p>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

@@ -1,9 +1,13 @@
-"""``kamcore review``: the agenda as a table, a Markdown document or JSON."""
+"""``kamcore review``: the agenda as a table, a Markdown document or JSON.
+
+Each open finding shows where it stands on the escalation ladder: its level
+and who holds it (see :func:`kamcore.escalation.escalate`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -11,12 +15,46 @@ from kamcore.cli._accounts import UNKNOWN
 from kamcore.cli._moment import show_moment
 from kamcore.cli._render import Align, cell, table
 from kamcore.errors import KamcoreError
+from kamcore.escalation import Escalation
+from kamcore.i18n import Messages, action_text, describe, severity_text
 from kamcore.model import Portfolio
+from kamcore.report import holder_text
 from kamcore.review import Agenda, Finding, Health
 
-__all__ = ["agenda_markdown", "agenda_table", "for_owner", "resolve_owner"]
+__all__ = [
+    "agenda_document",
+    "agenda_markdown",
+    "agenda_table",
+    "for_owner",
+    "resolve_owner",
+]
 
-_FINDING_HEADER: Final = ("DUE", "SEVERITY", "ACCOUNT", "NAME", "CODE", "ACTION")
+Escalations = Mapping[str, Escalation]
+"""Escalations by finding key."""
+
+_FINDING_HEADER: Final = (
+    "DUE",
+    "SEVERITY",
+    "ACCOUNT",
+    "NAME",
+    "CODE",
+    "ACTION",
+    "LEVEL",
+    "HELD BY",
+)
+_FINDING_COLUMNS: Final = (
+    "Due",
+    "Severity",
+    "Account",
+    "Name",
+    "Code",
+    "Action",
+    "Level",
+    "Held by",
+)
+_TEXT_HEADER: Final = tuple("FINDING" if t == "CODE" else t for t in _FINDING_HEADER)
+_TEXT_COLUMNS: Final = tuple("Finding" if t == "Code" else t for t in _FINDING_COLUMNS)
+"""The finding columns with ``--lang``: the finding's text in place of its code."""
 _HEALTH_HEADER: Final = ("ACCOUNT", "NAME", "OWNER", "SCORE", "TREND")
 _HEALTH_ALIGN: Final[tuple[Align, ...]] = ("left", "left", "left", "right", "right")
 _MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]<>|~")
@@ -78,8 +116,32 @@ def _due(finding: Finding) -> str:
     return show_moment(finding.due) if finding.due else UNKNOWN
 
 
-def _finding_cells(finding: Finding, portfolio: Portfolio) -> list[str]:
+def _finding_cells(
+    finding: Finding,
+    portfolio: Portfolio,
+    escalations: Escalations,
+    names: Mapping[str, str],
+    messages: Messages | None = None,
+) -> list[str]:
     name = portfolio[finding.account_id].account.name if finding.account_id in portfolio else ""
+    escalation = escalations.get(finding.key)
+    if escalation is None:
+        level, held_by = UNKNOWN, UNKNOWN
+    else:
+        current = escalation.current
+        level = current.name
+        held_by = holder_text(current.holder, current.staff, names)
+    if messages is not None:  # --lang: the texts in that language instead of the codes
+        return [
+            _due(finding),
+            severity_text(finding.severity, messages),
+            finding.account_id,
+            name,
+            describe(finding, messages),
+            action_text(finding.action, messages),
+            level,
+            held_by,
+        ]
     return [
         _due(finding),
         finding.severity,
@@ -87,6 +149,8 @@ def _finding_cells(finding: Finding, portfolio: Portfolio) -> list[str]:
         name,
         finding.code,
         finding.action,
+        level,
+        held_by,
     ]
 
 
@@ -111,15 +175,27 @@ def _trend(health: Health) -> str:
     return UNKNOWN if health.trend is None else f"{health.trend:+.1f}"
 
 
-def agenda_table(agenda: Agenda, portfolio: Portfolio) -> list[str]:
+def agenda_table(
+    agenda: Agenda,
+    portfolio: Portfolio,
+    escalations: Escalations,
+    messages: Messages | None = None,
+) -> list[str]:
     """The agenda for people: a summary line, a table of findings per owner (owner
-    header lines, columns aligned across owners), then every account's health."""
+    header lines, columns aligned across owners; each finding's escalation level
+    and who holds it), then every account's health. With *messages*, each finding,
+    severity and action is written out in their language instead of its code."""
     names = {member.id: member.name for member in portfolio.staff}
     lines = [f"Agenda as of {show_moment(agenda.as_of)}: {_summary(agenda)}", ""]
     groups = agenda.by_owner()
-    rows = [_finding_cells(f, portfolio) for findings in groups.values() for f in findings]
+    rows = [
+        _finding_cells(f, portfolio, escalations, names, messages)
+        for findings in groups.values()
+        for f in findings
+    ]
     if rows:
-        header, *body = table(rows, header=_FINDING_HEADER, indent="  ")
+        titles = _FINDING_HEADER if messages is None else _TEXT_HEADER
+        header, *body = table(rows, header=titles, indent="  ")
         position = 0
         for owner, findings in groups.items():
             title = cell(_owner_title(owner, names))
@@ -152,9 +228,15 @@ def _md_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def agenda_markdown(agenda: Agenda, portfolio: Portfolio) -> list[str]:
-    """The agenda as a Markdown document: a section with a table per owner, then a
-    health table."""
+def agenda_markdown(
+    agenda: Agenda,
+    portfolio: Portfolio,
+    escalations: Escalations,
+    messages: Messages | None = None,
+) -> list[str]:
+    """The agenda as a Markdown document: a section with a table per owner (with
+    each finding's escalation level and who holds it), then a health table. With
+    *messages*, findings, severities and actions are texts in their language."""
     names = {member.id: member.name for member in portfolio.staff}
     lines = [f"# Agenda as of {show_moment(agenda.as_of)}", "", f"{_summary(agenda)}.", ""]
     groups = agenda.by_owner()
@@ -164,14 +246,26 @@ def agenda_markdown(agenda: Agenda, portfolio: Portfolio) -> list[str]:
         lines += [
             f"## {_md(_owner_title(owner, names))}",
             "",
-            _md_row(["Due", "Severity", "Account", "Name", "Code", "Action"]),
-            _md_row(["---"] * 6),
+            _md_row(list(_FINDING_COLUMNS if messages is None else _TEXT_COLUMNS)),
+            _md_row(["---"] * len(_FINDING_COLUMNS)),
         ]
         for finding in findings:
-            due, severity, account_id, name, code, action = _finding_cells(finding, portfolio)
+            due, severity, account_id, name, code, action, level, held_by = _finding_cells(
+                finding, portfolio, escalations, names, messages
+            )
+            shown = _code if messages is None else _md
             lines.append(
                 _md_row(
-                    [_md(due), severity, _md(account_id), _md(name), _code(code), _code(action)]
+                    [
+                        _md(due),
+                        severity,
+                        _md(account_id),
+                        _md(name),
+                        shown(code),
+                        shown(action),
+                        _md(level),
+                        _md(held_by),
+                    ]
                 )
             )
         lines.append("")
@@ -185,3 +279,14 @@ def agenda_markdown(agenda: Agenda, portfolio: Portfolio) -> list[str]:
     ]
     lines += [_md_row([_md(text) for text in row]) for row in _health_rows(agenda, portfolio)]
     return lines
+
+
+def agenda_document(agenda: Agenda, escalations: Escalations) -> dict[str, Any]:
+    """The agenda's JSON form, each open finding with its ``escalation``
+    (:meth:`kamcore.escalation.Escalation.as_dict`)."""
+    document = agenda.as_dict()
+    for finding, values in zip(agenda.findings, document["findings"], strict=True):
+        escalation = escalations.get(finding.key)
+        if escalation is not None:
+            values["escalation"] = escalation.as_dict()
+    return document

@@ -3,7 +3,7 @@
 DOMAIN §5: account manager → department head → executive sponsor (names and
 levels configurable); each finding type climbs after configured delays, in
 business days or hours of the company's calendar and time zone, until it is
-resolved.
+resolved. :func:`escalate` says where every open finding of an agenda stands.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from kamcore.escalation.calendar import (
     MONDAY_TO_FRIDAY,
     BusinessCalendar,
     CalendarError,
+    CalendarSettings,
     MissingExtraError,
     holidays_for,
 )
 from kamcore.escalation.history import EscalationHistory, Step, escalation_history
+from kamcore.escalation.ladder import Escalation, NextEscalation, Stay, escalate, opened_at
 from kamcore.escalation.policy import (
     DEFAULT_POLICY,
+    WEEKDAY_NAMES,
     Delay,
     EscalationPolicy,
     Holder,
@@ -30,18 +33,25 @@ from kamcore.escalation.policy import (
 __all__ = [
     "DEFAULT_POLICY",
     "MONDAY_TO_FRIDAY",
+    "WEEKDAY_NAMES",
     "BusinessCalendar",
     "CalendarError",
+    "CalendarSettings",
     "Delay",
+    "Escalation",
     "EscalationHistory",
     "EscalationPolicy",
     "Holder",
     "Level",
     "MissingExtraError",
+    "NextEscalation",
+    "Stay",
     "Step",
+    "escalate",
     "escalation_history",
     "holidays_for",
     "load_policy",
+    "opened_at",
     "parse_policy",
     "read_policy",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "MONDAY_TO_FRIDAY",
     "BusinessCalendar",
     "CalendarError",
+    "CalendarSettings",
     "MissingExtraError",
     "holidays_for",
 ]
@@ -236,3 +237,58 @@ def holidays_for(
         where = f"{country}-{subdivision}" if subdivision else country
         raise CalendarError(f"no public holidays known for {where!r}") from None
     return frozenset(table)
+
+
+@attrs.frozen(kw_only=True)
+class CalendarSettings:
+    """The company's calendar as configured: a :class:`BusinessCalendar` whose public
+    holidays are looked up per year.
+
+    An escalation policy's ``[calendar]`` table reads into it. Holidays depend on
+    the year, so :meth:`business_calendar` is asked for the years a computation
+    spans. Without a country there are no public holidays: UTC, Monday to
+    Friday, 09:00-17:00 by default.
+
+    Attributes:
+        time_zone: the IANA name of the company's time zone.
+        weekdays: the working weekdays, Monday being 0.
+        opens: when the working day starts, local wall-clock time.
+        closes: when the working day ends, local wall-clock time.
+        country: the ISO 3166-1 code whose public holidays the company keeps
+            (needs ``kamcore[holidays]``); ``None`` for none.
+        subdivision: the region of *country* whose holidays apply too (``BY``).
+        closed_days: other days the company does not work.
+    """
+
+    time_zone: str = "UTC"
+    weekdays: frozenset[int] = attrs.field(default=MONDAY_TO_FRIDAY, converter=_weekday_set)
+    opens: time = time(9)
+    closes: time = time(17)
+    country: str | None = None
+    subdivision: str | None = None
+    closed_days: frozenset[date] = attrs.field(factory=frozenset, converter=_dates)
+
+    def __attrs_post_init__(self) -> None:
+        self.business_calendar(())  # refuses what BusinessCalendar refuses, at once
+
+    def business_calendar(self, years: Iterable[int]) -> BusinessCalendar:
+        """The calendar with the public holidays of *years*.
+
+        Raises:
+            MissingExtraError: a country is set and ``holidays`` is not installed.
+            CalendarError: the country or subdivision is unknown.
+        """
+        wanted = sorted(set(years))
+        holidays = (
+            holidays_for(self.country, self.subdivision, years=wanted)
+            if self.country is not None and wanted
+            else frozenset()
+        )
+        return BusinessCalendar(
+            time_zone=self.time_zone,
+            weekdays=self.weekdays,
+            opens=self.opens,
+            closes=self.closes,
+            holidays=holidays,
+            closed_days=self.closed_days,
+        )

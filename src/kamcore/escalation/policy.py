@@ -16,6 +16,18 @@ A policy is read from the ``[escalation]`` table of a TOML document::
     [escalation.delays.codes]            # by finding code (or PRINCIPLE.CODE); wins over severity
     request_unanswered = { business_hours = 8, up_to = "department_head" }
 
+An optional ``[calendar]`` table says when the company works; delays are
+measured on it (UTC, Monday to Friday, 09:00-17:00 without public holidays when
+it is left out)::
+
+    [calendar]
+    time_zone = "Europe/Sofia"
+    working_days = ["mon", "tue", "wed", "thu", "fri"]
+    opens = 09:00:00                     # or "09:00"
+    closes = 18:00:00
+    holidays = { country = "BG" }        # needs kamcore[holidays]; subdivision = "…" too
+    closed_days = [2026-12-24, 2026-12-31]
+
 Reading checks everything at once and raises :class:`~kamcore.errors.RuleSetError`
 listing every problem, each located: ``escalation.levels[1] (name=department_head).role:
 'boss' is not a role; use one of …``.
@@ -24,7 +36,7 @@ listing every problem, each located: ``escalation.levels[1] (name=department_hea
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -34,13 +46,20 @@ import attrs
 
 from kamcore.classification.rulefile import DocumentChecker, read_document
 from kamcore.errors import Problem, RuleSetError
-from kamcore.escalation.calendar import BusinessCalendar
-from kamcore.fileformat._fields import BadValue, read_int, read_number, read_text
+from kamcore.escalation.calendar import (
+    BusinessCalendar,
+    CalendarError,
+    CalendarSettings,
+    MissingExtraError,
+    holidays_for,
+)
+from kamcore.fileformat._fields import BadValue, _read_date, read_int, read_number, read_text
 from kamcore.model import ROLES, StaffMember
 from kamcore.review.finding import SEVERITIES, Finding
 
 __all__ = [
     "DEFAULT_POLICY",
+    "WEEKDAY_NAMES",
     "Delay",
     "EscalationPolicy",
     "Holder",
@@ -57,6 +76,12 @@ DEFAULT_POLICY: Final = Path(
 
 _LEVEL_KEYS: Final = frozenset({"name", "role", "staff"})
 _DELAY_KEYS: Final = frozenset({"business_days", "business_hours", "up_to"})
+_CALENDAR_KEYS: Final = frozenset(
+    {"time_zone", "working_days", "opens", "closes", "holidays", "closed_days"}
+)
+_HOLIDAY_KEYS: Final = frozenset({"country", "subdivision"})
+WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""The names ``working_days`` takes, Monday first (case does not matter)."""
 
 
 @attrs.frozen
@@ -131,12 +156,14 @@ class EscalationPolicy:
         by_code: delays by finding code or ``PRINCIPLE.CODE``; they win over
             the severity's.
         name: how to name the policy (its file's name).
+        calendar: the company's calendar the delays are measured on.
     """
 
     levels: tuple[Level, ...]
     by_severity: Mapping[str, Delay] = attrs.field(factory=dict, converter=_frozen)
     by_code: Mapping[str, Delay] = attrs.field(factory=dict, converter=_frozen)
     name: str = "escalation"
+    calendar: CalendarSettings = attrs.field(factory=CalendarSettings)
 
     def delay_for(self, finding: Finding) -> Delay | None:
         """The delay that applies to *finding*, ``None`` when it never escalates."""
@@ -287,12 +314,105 @@ class _Checker(DocumentChecker):
                     by_severity[key] = delay
         return by_severity, by_code
 
+    # Calendar --------------------------------------------------------------------------
+
+    def calendar(self, raw: Any) -> CalendarSettings:
+        if raw is None:
+            return CalendarSettings()
+        known_problems = len(self.problems)
+        table = self.table("calendar", raw, _CALENDAR_KEYS)
+        settings: dict[str, Any] = {}
+        if "time_zone" in table:
+            settings["time_zone"] = self.text("calendar.time_zone", table["time_zone"])
+        if "working_days" in table:
+            settings["weekdays"] = self.working_days(table["working_days"])
+        for key in ("opens", "closes"):
+            if key in table:
+                settings[key] = self.value(f"calendar.{key}", table[key], _read_time)
+        if "closed_days" in table:
+            settings["closed_days"] = self.closed_days(table["closed_days"])
+        if "holidays" in table:
+            settings.update(self.holidays(table["holidays"]))
+        if len(self.problems) > known_problems:
+            return CalendarSettings()  # not used: parse_policy raises
+        try:
+            return CalendarSettings(**settings)
+        except CalendarError as error:
+            self.problem("calendar", str(error))
+            return CalendarSettings()
+
+    def working_days(self, raw: Any) -> frozenset[int]:
+        location = "calendar.working_days"
+        if not isinstance(raw, list) or not raw:
+            self.problem(location, 'expected a list of day names such as ["mon", "tue"]')
+            return frozenset()
+        days: set[int] = set()
+        for index, item in enumerate(raw):
+            name = item.lower() if isinstance(item, str) else ""
+            if name in WEEKDAY_NAMES:
+                days.add(WEEKDAY_NAMES.index(name))
+            else:
+                known = ", ".join(WEEKDAY_NAMES)
+                self.problem(f"{location}[{index}]", f"{item!r} is not a day; use one of {known}")
+        return frozenset(days)
+
+    def closed_days(self, raw: Any) -> frozenset[date]:
+        if not isinstance(raw, list):
+            self.problem("calendar.closed_days", "expected a list of dates (YYYY-MM-DD)")
+            return frozenset()
+        days = (
+            self.value(f"calendar.closed_days[{index}]", item, _read_day)
+            for index, item in enumerate(raw)
+        )
+        return frozenset(day for day in days if day is not None)
+
+    def holidays(self, raw: Any) -> dict[str, str | None]:
+        table = self.table("calendar.holidays", raw, _HOLIDAY_KEYS)
+        if "country" not in table:
+            if isinstance(raw, dict):
+                self.problem("calendar.holidays.country", "missing; give an ISO 3166-1 code (BG)")
+            return {}
+        country = self.text("calendar.holidays.country", table["country"])
+        subdivision = None
+        if "subdivision" in table:
+            subdivision = self.text("calendar.holidays.subdivision", table["subdivision"])
+        if country is None:
+            return {}
+        try:
+            holidays_for(country, subdivision, years=())
+        except (CalendarError, MissingExtraError) as error:
+            self.problem("calendar.holidays", str(error))
+        return {"country": country, "subdivision": subdivision}
+
+
+def _read_time(value: Any) -> time:
+    # TOML has local times (09:00:00); JSON has strings ("09:00").
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise BadValue("expected a time of day such as 09:00")
+    try:
+        moment = time.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{value!r} is not a time of day such as 09:00") from None
+    if moment.tzinfo is not None:
+        raise BadValue("give a wall-clock time without an offset")
+    return moment
+
+
+def _read_day(value: Any) -> date:
+    # TOML has local dates (2026-12-24); JSON has strings.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return _read_date(value)
+
 
 def parse_policy(document: Any, *, source: str = "<escalation>") -> EscalationPolicy:
     """Build an :class:`EscalationPolicy` from a parsed TOML document.
 
     Args:
-        document: the parsed document, holding an ``[escalation]`` table.
+        document: the parsed document, holding an ``[escalation]`` table and,
+            optionally, a ``[calendar]`` table.
         source: how to name the document in errors (and the policy's name).
 
     Raises:
@@ -308,10 +428,15 @@ def parse_policy(document: Any, *, source: str = "<escalation>") -> EscalationPo
     table = checker.table("escalation", raw, ("levels", "delays"))
     levels = checker.levels(table.get("levels"))
     by_severity, by_code = checker.delays(table.get("delays", {}), checker.names)
+    calendar = checker.calendar(document.get("calendar"))
     if checker.problems:
         raise RuleSetError(source, checker.problems)
     return EscalationPolicy(
-        levels=tuple(levels), by_severity=by_severity, by_code=by_code, name=Path(source).stem
+        levels=tuple(levels),
+        by_severity=by_severity,
+        by_code=by_code,
+        name=Path(source).stem,
+        calendar=calendar,
     )
 
 

@@ -1,0 +1,292 @@
+"""Where every open finding of an agenda stands on the escalation ladder.
+
+:func:`escalate` composes on top of :func:`kamcore.review.review`: it takes the
+agenda at ``as_of``, and for every open finding says which level it is at, who
+holds it (the account's owner, then the staff with the policy's roles), when it
+climbs next and to whom, and how long it sat on each level it reached.
+
+Everything is derived from the agenda, the portfolio's timeline and the
+policy, so the same inputs always give the same escalations:
+
+* A finding is **open** from the moment its situation could first be seen: the
+  latest of its evidence records (its key is made of the evidence, so the same
+  finding has the same evidence), else its due time once that has passed.
+  Without either it is open from ``as_of`` and stays with its owner.
+* It climbs as :func:`~kamcore.escalation.escalation_history` says: one level
+  per delay from its due time, never skipping one.
+* A finding absent from the agenda is resolved (or snoozed, or acknowledged):
+  it has no escalation, and it climbs no further.
+
+Typical use::
+
+    >>> import kamcore
+    >>> from kamcore.escalation import escalate, load_policy
+    >>> from kamcore.review import review
+    >>> portfolio = kamcore.load_portfolio(kamcore.SAMPLE_PORTFOLIO).portfolio
+    >>> agenda = review(portfolio, portfolio.exported_at)
+    >>> escalations = escalate(agenda, load_policy(), portfolio=portfolio)
+    >>> len(escalations) == len(agenda.findings)
+    True
+    >>> all(e.stays[-1].level == e.level for e in escalations)
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from kamcore.escalation.calendar import BusinessCalendar
+from kamcore.escalation.history import EscalationHistory, escalation_history
+from kamcore.escalation.policy import EscalationPolicy, Holder, load_policy
+from kamcore.model import ClientFile, Portfolio, StaffMember
+from kamcore.review import Agenda, Finding
+
+__all__ = ["Escalation", "NextEscalation", "Stay", "escalate", "opened_at"]
+
+
+@attrs.frozen(kw_only=True)
+class Stay:
+    """A level an open finding reached, and how long it has sat there.
+
+    Attributes:
+        level: the level's index, 0 being the account's owner.
+        name: the level's name (``department_head``).
+        holder: who holds the level for the finding, as the policy says.
+        staff: the ids of the people who hold it, in id order; empty when no
+            one on the staff list has the holder's role.
+        since: when the finding reached the level.
+        until: when it climbed on; ``None`` while it is still there.
+        duration: how long it sat there, up to ``until`` or the escalation's ``as_of``.
+    """
+
+    level: int
+    name: str
+    holder: Holder
+    staff: tuple[str, ...]
+    since: datetime
+    until: datetime | None
+    duration: timedelta
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "level": self.level,
+            "name": self.name,
+            "holder": str(self.holder),
+            "staff": list(self.staff),
+            "since": self.since.isoformat(),
+            "until": None if self.until is None else self.until.isoformat(),
+            "seconds": int(self.duration.total_seconds()),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class NextEscalation:
+    """The level an open finding climbs to next if it stays open.
+
+    Attributes:
+        level: the level's index.
+        name: the level's name.
+        holder: who will hold it.
+        staff: the ids of the people who will hold it.
+        at: when the finding reaches it.
+    """
+
+    level: int
+    name: str
+    holder: Holder
+    staff: tuple[str, ...]
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "level": self.level,
+            "name": self.name,
+            "holder": str(self.holder),
+            "staff": list(self.staff),
+            "at": self.at.isoformat(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Escalation:
+    """Where one open finding stands on the ladder at ``as_of``.
+
+    Attributes:
+        finding: the open finding.
+        as_of: the moment of the agenda.
+        stays: every level reached by ``as_of``, from level 0 up without a gap;
+            the last one is the current level.
+        next: the next level and when it is reached; ``None`` at the top level
+            (or the delay's ``up_to`` level) or when the finding never escalates.
+    """
+
+    finding: Finding
+    as_of: datetime
+    stays: tuple[Stay, ...]
+    next: NextEscalation | None = None
+
+    @property
+    def current(self) -> Stay:
+        """The level the finding is at."""
+        return self.stays[-1]
+
+    @property
+    def level(self) -> int:
+        """The current level's index, 0 being the account's owner."""
+        return self.current.level
+
+    @property
+    def level_name(self) -> str:
+        """The current level's name."""
+        return self.current.name
+
+    @property
+    def staff(self) -> tuple[str, ...]:
+        """Who holds the finding now (staff ids)."""
+        return self.current.staff
+
+    @property
+    def since(self) -> datetime:
+        """When the finding reached its current level."""
+        return self.current.since
+
+    @property
+    def escalated(self) -> bool:
+        """Whether the finding has climbed above its owner."""
+        return self.level > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values: the current level, the next one, and every stay."""
+        return {
+            "finding": self.finding.key,
+            "level": self.level,
+            "name": self.level_name,
+            "holder": str(self.current.holder),
+            "staff": list(self.staff),
+            "since": self.since.isoformat(),
+            "next": None if self.next is None else self.next.as_dict(),
+            "history": [stay.as_dict() for stay in self.stays],
+        }
+
+
+def opened_at(finding: Finding, client: ClientFile | None, as_of: datetime) -> datetime:
+    """When *finding* became open, as its record shows at *as_of*.
+
+    The latest moment among its evidence records known at *as_of* (events and
+    transactions of *client*): the finding's key is made of its evidence, so the
+    situation exists since its last piece was recorded. Without evidence, its due
+    time once passed; else *as_of*.
+    """
+    evidence = set(finding.evidence)
+    moments: list[datetime] = []
+    if client is not None and evidence:
+        moments += [e.at for e in client.timeline if e.id in evidence and e.at <= as_of]
+        moments += [t.at for t in client.transactions if t.id in evidence and t.at <= as_of]
+    if moments:
+        return max(moments)
+    if finding.due is not None and finding.due <= as_of:
+        return finding.due
+    return as_of
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    # Between instants: two datetimes of one ZoneInfo subtract as wall-clock times,
+    # an hour off across a clock change.
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+def _years(moments: Iterable[datetime]) -> range:
+    """The years the ladder's moments span, and the next: a climb may cross New Year."""
+    years = [moment.year for moment in moments]
+    return range(min(years), max(years) + 2)
+
+
+def _escalation(
+    history: EscalationHistory, finding: Finding, staff: tuple[StaffMember, ...]
+) -> Escalation:
+    reached = history.steps
+    stays = []
+    for index, step in enumerate(reached):
+        until = reached[index + 1].reached_at if index + 1 < len(reached) else None
+        stays.append(
+            Stay(
+                level=step.level,
+                name=step.name,
+                holder=step.holder,
+                staff=step.holder.staff_ids(staff),
+                since=step.reached_at,
+                until=until,
+                duration=_elapsed(step.reached_at, until if until is not None else history.as_of),
+            )
+        )
+    # The schedule climbs one level at a time, so the step after the last one
+    # reached is the next escalation (if the finding stays open).
+    upcoming = history.schedule[len(reached)] if len(history.schedule) > len(reached) else None
+    following = None
+    if upcoming is not None:
+        following = NextEscalation(
+            level=upcoming.level,
+            name=upcoming.name,
+            holder=upcoming.holder,
+            staff=upcoming.holder.staff_ids(staff),
+            at=upcoming.reached_at,
+        )
+    return Escalation(finding=finding, as_of=history.as_of, stays=tuple(stays), next=following)
+
+
+def escalate(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    portfolio: Portfolio,
+) -> tuple[Escalation, ...]:
+    """Where every open finding of *agenda* stands on the ladder at ``agenda.as_of``.
+
+    Pure and deterministic. Only the agenda's open findings escalate: snoozed
+    and acknowledged ones are not nagged about, and a finding absent from the
+    agenda is resolved.
+
+    Args:
+        agenda: the review at a moment (see :func:`kamcore.review.review`).
+        policy: the ladder and its delays; kamcore's default policy when ``None``.
+        calendar: the business calendar delays are measured on; the policy's
+            ``[calendar]`` (with the public holidays of the years involved) when
+            ``None``.
+        portfolio: the portfolio reviewed: its timeline dates the findings and
+            its staff list says who holds each level.
+
+    Returns:
+        One escalation per open finding, in the agenda's order.
+
+    Raises:
+        MissingExtraError: the policy's calendar names a country and the
+            ``holidays`` package is not installed.
+    """
+    policy = policy if policy is not None else load_policy()
+    as_of = agenda.as_of
+    opened = {
+        finding.key: opened_at(
+            finding,
+            portfolio.files.get(finding.account_id),
+            as_of,
+        )
+        for finding in agenda.findings
+    }
+    if calendar is None:
+        dues = [f.due for f in agenda.findings if f.due is not None]
+        calendar = policy.calendar.business_calendar(_years([as_of, *opened.values(), *dues]))
+    return tuple(
+        _escalation(
+            escalation_history(finding, policy, calendar, as_of, opened[finding.key]),
+            finding,
+            portfolio.staff,
+        )
+        for finding in agenda.findings
+    )
