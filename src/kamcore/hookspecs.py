@@ -2,11 +2,12 @@
 
 A plugin is a module (or object) with functions named after these hooks and
 marked with :data:`kamcore.hookimpl`. Installed plugins are found through the
-``kamcore`` entry-point group::
+``kamcore`` entry-point group, in the ``pyproject.toml`` of the plugin:
 
-    # pyproject.toml of your plugin
-    [project.entry - points.kamcore]
-    mycrm = "kamcore_mycrm.plugin"
+```toml
+[project.entry-points.kamcore]
+mycrm = "kamcore_mycrm.plugin"
+```
 
 An application that embeds kamcore can also register a plugin object directly
 with :func:`kamcore.get_plugin_manager`.
