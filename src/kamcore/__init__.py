@@ -25,6 +25,7 @@ from kamcore.errors import (
 )
 from kamcore.fileformat import LoadResult, Quarantined
 from kamcore.hookspecs import hookimpl
+from kamcore.i18n import LANGUAGES, Messages, describe, messages
 from kamcore.model import (
     Account,
     ClientFile,
@@ -40,6 +41,7 @@ from kamcore.model import (
 from kamcore.plugins import get_plugin_manager, load_portfolio
 
 __all__ = [
+    "LANGUAGES",
     "SAMPLE_PORTFOLIO",
     "Account",
     "ClientFile",
@@ -49,6 +51,7 @@ __all__ = [
     "InvalidValueError",
     "KamcoreError",
     "LoadResult",
+    "Messages",
     "PersonalNote",
     "Portfolio",
     "PortfolioFormatError",
@@ -61,9 +64,11 @@ __all__ = [
     "Timeline",
     "Transaction",
     "UnknownAccountError",
+    "describe",
     "get_plugin_manager",
     "hookimpl",
     "load_portfolio",
+    "messages",
 ]
 
 SAMPLE_PORTFOLIO: Final[str] = str(
