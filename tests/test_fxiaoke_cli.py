@@ -100,3 +100,19 @@ def test_a_missing_profile_is_reported_without_a_traceback(
     assert out == ""
     assert "fxiaoke:nope: no such profile" in err
     assert "Traceback" not in err
+
+
+def test_sync_shows_progress_when_asked_and_fails_when_the_quota_stops_it(
+    capsys: pytest.CaptureFixture[str], crm: LocalFxiaoke
+) -> None:
+    code, out, err = run(capsys, "sync", "fxiaoke:acme", "--full", "--verbose")
+    assert code == 0
+    assert "kamcore: fxiaoke:acme: 4 client files read" in err
+    assert crm.app_secret not in err
+
+    crm.daily_quota = 0
+    code, out, err = run(capsys, "sync", "fxiaoke:acme", "--full")
+    assert code == 1
+    assert out.startswith("fxiaoke:acme: 0 accounts loaded")
+    assert "kamcore: error: fxiaoke:acme stopped early: " in err
+    assert "the next sync resumes from the cursor" in err

@@ -37,10 +37,14 @@ class ChangeSet:
     Attributes:
         result: the changed client files, with the records quarantined.
         cursor: where the next sync starts.
+        stopped: why the source stopped before the end (a daily API quota used
+            up), or ``None`` when everything changed was read. The result holds
+            what was read until then and the cursor resumes right after it.
     """
 
     result: LoadResult
     cursor: str
+    stopped: str | None = None
 
 
 @attrs.frozen
@@ -53,12 +57,15 @@ class SyncSummary:
         cursor: the cursor kept for the next sync (``None`` for a full load
             through a plugin without incremental loading).
         result: what was loaded.
+        stopped: why the source stopped before the end (see
+            :attr:`ChangeSet.stopped`); the next sync resumes from the cursor.
     """
 
     accounts: int
     quarantined: int
     cursor: str | None
     result: LoadResult
+    stopped: str | None = None
 
 
 @attrs.frozen
@@ -104,15 +111,16 @@ def sync(
     changes: ChangeSet | None = manager.hook.kamcore_load_changes(
         source=source, since=cursor, strict=strict
     )
+    stopped = None
     if changes is not None:
         ledger.set_cursor(tenant, source, changes.cursor)
-        result, new_cursor = changes.result, changes.cursor
+        result, new_cursor, stopped = changes.result, changes.cursor, changes.stopped
     else:
         result = manager.hook.kamcore_load_portfolio(source=source, strict=strict)
         if result is None:
             raise SourceError(f"{source}: no installed plugin reads this source")
         new_cursor = None
-    return SyncSummary(len(result.portfolio), len(result.quarantine), new_cursor, result)
+    return SyncSummary(len(result.portfolio), len(result.quarantine), new_cursor, result, stopped)
 
 
 def _batches(actions: Sequence[Action], size: int) -> Iterable[Sequence[Action]]:

@@ -4,6 +4,7 @@ plugins that read and write them."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sqlite3
 import sys
@@ -49,6 +50,9 @@ DEFAULT_LEDGER: Final = "kamcore-ledger.sqlite3"
 ``$KAMCORE_LEDGER`` says otherwise."""
 DEFAULT_TENANT: Final = "default"
 """The tenant when ``--tenant`` is not given."""
+
+ADAPTERS_LOGGER: Final = "kamcore_adapters"
+"""The logger under which adapters report their progress at INFO."""
 
 _PLUGIN_HEADER: Final = ("NAME", "DISTRIBUTION", "VERSION", "HOOKS")
 _NONE: Final = "—"
@@ -103,9 +107,36 @@ def _ledger(path: Path, *, dry_run: bool = False) -> Iterator[Ledger]:
 # -------------------------------------------------------------------------------------------------
 
 
-def sync_command(args: argparse.Namespace) -> list[str]:
-    """``kamcore sync SOURCE``: load what changed and keep the cursor; one summary line."""
-    with _ledger(ledger_path(args.ledger)) as ledger:
+@contextmanager
+def _source_progress(stream: TextIO, verbose: bool) -> Iterator[None]:
+    """Show the adapters' progress messages (their INFO log lines) on *stream*
+    while a sync runs, when asked or when *stream* is a terminal."""
+    if not (verbose or stream.isatty()):
+        yield
+        return
+    adapters = logging.getLogger(ADAPTERS_LOGGER)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(f"{PREFIX}: %(message)s"))
+    level = adapters.level
+    adapters.addHandler(handler)
+    adapters.setLevel(min(level or logging.INFO, logging.INFO))
+    try:
+        yield
+    finally:
+        adapters.removeHandler(handler)
+        adapters.setLevel(level)
+
+
+def sync_command(args: argparse.Namespace) -> list[str] | tuple[list[str], int]:
+    """``kamcore sync SOURCE``: load what changed and keep the cursor; one summary line.
+
+    Exit code 1 when the source stopped early: what was read is kept and the
+    cursor resumes after it.
+    """
+    with (
+        _ledger(ledger_path(args.ledger)) as ledger,
+        _source_progress(sys.stderr, args.verbose),
+    ):
         summary = sync(
             args.source,
             ledger,
@@ -122,7 +153,16 @@ def sync_command(args: argparse.Namespace) -> list[str]:
         cursor = f"cursor kept: {cell(summary.cursor)}"
     loaded = _plural(summary.accounts, "account")
     quarantined = _plural(summary.quarantined, "record")
-    return [f"{args.source}: {loaded} loaded, {quarantined} quarantined; {cursor}"]
+    lines = [f"{args.source}: {loaded} loaded, {quarantined} quarantined; {cursor}"]
+    if summary.stopped is None:
+        return lines
+    _warn(
+        [
+            f"{PREFIX}: error: {args.source} stopped early: {summary.stopped}; "
+            "what was read is kept and the next sync resumes from the cursor"
+        ]
+    )
+    return lines, 1
 
 
 # -------------------------------------------------------------------------------------------------

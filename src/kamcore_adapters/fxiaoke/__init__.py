@@ -114,7 +114,8 @@ def load_changes(client: FxiaokeClient, since: str | None, *, strict: bool = Fal
     source = client.settings.uri
     cursor = Cursor.decode(since, source) if since else None
     loaded = Reader(client).load(cursor)
-    return ChangeSet(_decode(loaded, source, strict), loaded.cursor.encode())
+    stopped = None if loaded.stopped is None else str(loaded.stopped)
+    return ChangeSet(_decode(loaded, source, strict), loaded.cursor.encode(), stopped)
 
 
 @hookimpl

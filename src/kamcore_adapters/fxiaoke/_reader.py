@@ -357,6 +357,7 @@ class Reader:
         ):
             self._read_files(page)
             self._cursor = attrs.evolve(self._cursor, full_after=str(page[-1]["_id"]))
+            logger.info("%s: %d client files read", self.settings.uri, len(self._files))
         self._cursor = attrs.evolve(self._cursor, full_after=None)
 
     def _follow(self, object_name: str) -> None:
@@ -369,6 +370,12 @@ class Reader:
                 ids = {str(record[field]) for record in page if record.get(field)}
                 self._read_files(self._accounts(ids))
             self._cursor = self._cursor.moved(object_name, mark)
+            logger.info(
+                "%s: %s changes followed; %d client files read",
+                self.settings.uri,
+                object_name,
+                len(self._files),
+            )
 
 
 def _mark(record: Mapping[str, Any]) -> Mark:
