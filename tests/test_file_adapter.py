@@ -221,13 +221,26 @@ def test_unreadable_file_is_a_source_error(tmp_path: Path) -> None:
         kamcore.load_portfolio(str(folder))
 
 
-@pytest.mark.parametrize("source", ["zoho:acme-eu", "fxiaoke:tenant-1", "https://crm.example/x"])
+@pytest.mark.parametrize(
+    "source", ["salesforce:acme-eu", "hubspot:tenant-1", "https://crm.example/x"]
+)
 def test_unknown_scheme_is_a_source_error_naming_the_source(source: str) -> None:
     with pytest.raises(SourceError) as info:
         kamcore.load_portfolio(source)
     message = str(info.value)
     assert message.startswith(f"{source}: no installed plugin reads this source")
     assert "files" in message
+
+
+@pytest.mark.parametrize("source", ["zoho:acme-eu", "fxiaoke:tenant-1"])
+def test_a_crm_source_without_a_profile_says_how_to_configure_one(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAMCORE_CONFIG", str(tmp_path / "kamcore.toml"))
+    with pytest.raises(SourceError) as info:
+        kamcore.load_portfolio(source)
+    scheme, name = source.split(":")
+    assert str(info.value).startswith(f"{source}: no such profile: add a [{scheme}.{name}] table")
 
 
 def test_file_adapter_leaves_other_schemes_alone() -> None:

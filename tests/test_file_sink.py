@@ -229,8 +229,8 @@ def test_other_sinks_are_left_to_other_plugins(sink: str, tmp_path: Path) -> Non
 
 
 def test_a_sink_no_plugin_writes_to_is_an_error(tmp_path: Path, ledger: Ledger) -> None:
-    with pytest.raises(SourceError, match="zoho:acme-eu: no installed plugin writes"):
-        push("zoho:acme-eu", ACTIONS, ledger)
+    with pytest.raises(SourceError, match="salesforce:acme-eu: no installed plugin writes"):
+        push("salesforce:acme-eu", ACTIONS, ledger)
 
 
 def test_a_file_uri_is_a_sink_too(tmp_path: Path, ledger: Ledger) -> None:

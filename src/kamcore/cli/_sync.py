@@ -202,10 +202,16 @@ def _failure_lines(summary: PushSummary, actions: Sequence[Action]) -> list[str]
         f"{PREFIX}: error: {_plural(summary.failed, 'action')} failed; "
         "the ledger keeps them for the next push"
     ]
+    # One line per distinct error: a sink that refuses every action (a missing
+    # profile, a revoked token) gives one line, not one per action.
+    keys_by_error: dict[str, list[str]] = {}
     for key, error in summary.errors.items():
-        action = by_key.get(key)
+        keys_by_error.setdefault(error, []).append(key)
+    for error, keys in keys_by_error.items():
+        action = by_key.get(keys[0])
         about = f" ({action.account_id} {action.finding_code})" if action is not None else ""
-        lines.append(f"  {key}{cell(about)}: {cell(error)}")
+        more = f" and {_plural(len(keys) - 1, 'other action')}" if len(keys) > 1 else ""
+        lines.append(f"  {keys[0]}{cell(about)}{more}: {cell(error)}")
     return lines
 
 
