@@ -144,8 +144,20 @@ def token_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[li
             "api_domain": "https://www.zohoapis.eu",
             "expires_in": 3600000,
         },
+        {
+            "access_token": "1000.a.b",
+            "api_domain": "https://www.zohoapis.eu/",
+            "expires_in": "3600",
+        },
+        {"access_token": "1000.a.b", "api_domain": "https://www.zohoapis.eu"},
+        {
+            "access_token": "1000.a.b",
+            "api_domain": "https://www.zohoapis.eu",
+            "expires_in_sec": None,
+            "expires_in": 3600000,
+        },
     ],
-    ids=["seconds", "old-both", "milliseconds"],
+    ids=["seconds", "old-both", "milliseconds", "text-and-slash", "unsaid", "null-seconds"],
 )
 def test_a_token_lasts_an_hour_whichever_way_zoho_writes_it(
     token_server: list[dict[str, Any]], payload: dict[str, Any]

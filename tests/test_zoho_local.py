@@ -3,62 +3,14 @@ bodies have the shapes of Zoho's own OpenAPI files (tests/data/zoho-oas/)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
-import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from kamcore_adapters.testing import LoopbackServer, ManualClock
 from kamcore_adapters.testing.zoho import LocalZoho, populate
-
-OAS = Path(__file__).parent / "data" / "zoho-oas"
-BASE = "https://zoho-oas.invalid/"
-
-
-def _openapi_to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0's ``nullable: true`` is JSON Schema's ``type: [T, "null"]``."""
-    if isinstance(node, dict):
-        converted = {k: _openapi_to_json_schema(v) for k, v in node.items() if k != "nullable"}
-        if node.get("nullable") is True and isinstance(node.get("type"), str):
-            converted["type"] = [node["type"], "null"]
-        if node.get("nullable") is True and "enum" in node:
-            converted["enum"] = [*node["enum"], None]
-        return converted
-    if isinstance(node, list):
-        return [_openapi_to_json_schema(item) for item in node]
-    return node
-
-
-def _registry() -> Registry[Any]:
-    resources = [
-        (
-            BASE + path.name,
-            Resource.from_contents(
-                _openapi_to_json_schema(json.loads(path.read_text(encoding="utf-8"))),
-                default_specification=DRAFT4,
-            ),
-        )
-        for path in OAS.glob("*.json")
-    ]
-    return Registry().with_resources(resources)
-
-
-REGISTRY = _registry()
-
-
-def check(body: Any, file: str, schema: str) -> None:
-    """Fail unless *body* is valid against component *schema* of the OpenAPI *file*."""
-    validator = jsonschema.Draft4Validator(
-        {"$ref": f"{BASE}{file}#/components/schemas/{schema}"}, registry=REGISTRY
-    )
-    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(body)]
-    assert not errors, errors
+from zoho_support import check, grant_form
 
 
 @pytest.fixture
@@ -75,18 +27,9 @@ def zoho(clock: ManualClock) -> LocalZoho:
 def http(zoho: LocalZoho) -> Iterator[httpx.Client]:
     """A client of the local org, with a valid token."""
     with LoopbackServer(zoho) as server, httpx.Client(base_url=server.url) as client:
-        token = client.post("/oauth/v2/token", data=_grant(zoho)).json()["access_token"]
+        token = client.post("/oauth/v2/token", data=grant_form(zoho)).json()["access_token"]
         client.headers["Authorization"] = f"Zoho-oauthtoken {token}"
         yield client
-
-
-def _grant(zoho: LocalZoho) -> dict[str, str]:
-    return {
-        "grant_type": "refresh_token",
-        "client_id": zoho.client_id,
-        "client_secret": zoho.client_secret,
-        "refresh_token": zoho.refresh_token,
-    }
 
 
 FIELDS = {"fields": "Account_Name,Owner,Modified_Time", "per_page": 200}
@@ -99,7 +42,7 @@ FIELDS = {"fields": "Account_Name,Owner,Modified_Time", "per_page": 200}
 
 def test_the_token_endpoint_issues_an_hour_long_token_with_the_api_domain(zoho: LocalZoho) -> None:
     with LoopbackServer(zoho) as server:
-        answer = httpx.post(f"{server.url}/oauth/v2/token", data=_grant(zoho)).json()
+        answer = httpx.post(f"{server.url}/oauth/v2/token", data=grant_form(zoho)).json()
         url = server.url
 
     assert answer["access_token"].startswith("1000.")
@@ -111,10 +54,10 @@ def test_the_token_endpoint_issues_an_hour_long_token_with_the_api_domain(zoho: 
 def test_a_refused_refresh_answers_an_error_and_no_token(zoho: LocalZoho) -> None:
     with LoopbackServer(zoho) as server:
         bad_secret = httpx.post(
-            f"{server.url}/oauth/v2/token", data={**_grant(zoho), "client_secret": "nope"}
+            f"{server.url}/oauth/v2/token", data={**grant_form(zoho), "client_secret": "nope"}
         )
         bad_refresh = httpx.post(
-            f"{server.url}/oauth/v2/token", data={**_grant(zoho), "refresh_token": "1000.x"}
+            f"{server.url}/oauth/v2/token", data={**grant_form(zoho), "refresh_token": "1000.x"}
         )
 
     assert bad_secret.json() == {"error": "invalid_client"}
@@ -123,9 +66,11 @@ def test_a_refused_refresh_answers_an_error_and_no_token(zoho: LocalZoho) -> Non
 
 def test_at_most_ten_tokens_are_issued_in_ten_minutes(zoho: LocalZoho, clock: ManualClock) -> None:
     with LoopbackServer(zoho) as server:
-        answers = [httpx.post(f"{server.url}/oauth/v2/token", data=_grant(zoho)) for _ in range(11)]
+        answers = [
+            httpx.post(f"{server.url}/oauth/v2/token", data=grant_form(zoho)) for _ in range(11)
+        ]
         clock.advance(601)
-        later = httpx.post(f"{server.url}/oauth/v2/token", data=_grant(zoho))
+        later = httpx.post(f"{server.url}/oauth/v2/token", data=grant_form(zoho))
 
     assert all("access_token" in a.json() for a in answers[:10])
     assert answers[10].status_code == 400
@@ -148,7 +93,7 @@ def test_an_expired_token_is_refused_with_invalid_token(
 
 def test_a_call_without_the_zoho_oauthtoken_header_is_refused(zoho: LocalZoho) -> None:
     with LoopbackServer(zoho) as server:
-        token = httpx.post(f"{server.url}/oauth/v2/token", data=_grant(zoho)).json()
+        token = httpx.post(f"{server.url}/oauth/v2/token", data=grant_form(zoho)).json()
         bearer = httpx.get(
             f"{server.url}/crm/v8/Accounts",
             params=FIELDS,
@@ -230,7 +175,7 @@ def test_a_page_token_expires_after_a_day(
     token = http.get("/crm/v8/Accounts", params=params).json()["info"]["next_page_token"]
     clock.advance(86_401)
     zoho.expire_tokens()  # the access token expired too: get a new one
-    fresh = http.post("/oauth/v2/token", data=_grant(zoho)).json()["access_token"]
+    fresh = http.post("/oauth/v2/token", data=grant_form(zoho)).json()["access_token"]
     http.headers["Authorization"] = f"Zoho-oauthtoken {fresh}"
 
     expired = http.get("/crm/v8/Accounts", params={**params, "page_token": token})
@@ -266,7 +211,7 @@ def test_an_empty_list_is_204_without_a_body(http: httpx.Client) -> None:
 def test_listing_notes_needs_an_administrator(clock: ManualClock) -> None:
     zoho = LocalZoho(clock=clock, admin=False)
     with LoopbackServer(zoho) as server, httpx.Client(base_url=server.url) as client:
-        token = client.post("/oauth/v2/token", data=_grant(zoho)).json()["access_token"]
+        token = client.post("/oauth/v2/token", data=grant_form(zoho)).json()["access_token"]
         refused = client.get(
             "/crm/v8/Notes",
             params={"fields": "Note_Content"},
@@ -377,7 +322,7 @@ def test_search_and_coql_find_a_record_by_a_custom_field(
 def test_search_lags_writes_when_asked(clock: ManualClock) -> None:
     zoho = LocalZoho(clock=clock, search_lag=30)
     with LoopbackServer(zoho) as server, httpx.Client(base_url=server.url) as client:
-        token = client.post("/oauth/v2/token", data=_grant(zoho)).json()["access_token"]
+        token = client.post("/oauth/v2/token", data=grant_form(zoho)).json()["access_token"]
         client.headers["Authorization"] = f"Zoho-oauthtoken {token}"
         zoho.add("Tasks", Subject="fresh", Kamcore_Key="kam-1")
         params = {"criteria": "(Kamcore_Key:equals:kam-1)"}

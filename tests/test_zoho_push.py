@@ -10,13 +10,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from kamcore.actions import Action
 from kamcore.plugins import get_plugin_manager
 from kamcore.stores import Ledger
 from kamcore.sync import push
@@ -31,33 +28,11 @@ from zoho_support import (  # noqa: F401 - fixtures
     fixture_profile,
     fixture_server,
     fixture_zoho,
+    in_zoho,
+    make_actions,
+    push_via_hook,
     write_profile,
 )
-
-DUE = datetime(2026, 3, 9, 17, 0, tzinfo=UTC)
-
-
-def make_actions(accounts: list[str], owner: str, *, tasks: int, notes: int = 0) -> list[Action]:
-    """*tasks* tasks and *notes* notes, spread over *accounts*, each with its own key."""
-    actions = []
-    for n in range(tasks + notes):
-        kind = "task" if n < tasks else "note"
-        actions.append(
-            Action(
-                key=f"kam-{n:04d}",
-                tenant="acme",
-                kind=kind,
-                account_id=accounts[n % len(accounts)],
-                owner=owner,
-                title=f"[violation] request unanswered: answer request {n}",
-                body=f"Request R-{n} waits for an answer.\nrecommended action: answer_request",
-                due=DUE if kind == "task" else None,
-                finding_code="request_unanswered",
-                severity="violation",
-                evidence=(f"R-{n}",),
-            )
-        )
-    return actions
 
 
 @pytest.fixture
@@ -68,23 +43,6 @@ def accounts(zoho: LocalZoho) -> list[str]:
 @pytest.fixture
 def owner(zoho: LocalZoho) -> str:
     return zoho.add_user("Anna Petrova")
-
-
-def in_zoho(zoho: LocalZoho, module: str, key_field: str = "Kamcore_Key") -> list[str]:
-    """The action keys of the records in *module*, one per record (duplicates show twice)."""
-    if module == "Tasks":
-        return sorted(r[key_field] for r in zoho.records["Tasks"].values() if key_field in r)
-    return sorted(
-        r["Note_Content"].rsplit("kamcore-key: ", 1)[1]
-        for r in zoho.records["Notes"].values()
-        if "kamcore-key: " in r["Note_Content"]
-    )
-
-
-def push_via_hook(actions: list[Action]) -> dict[str, Any]:
-    results = adapter.kamcore_push_actions(sink=SOURCE, actions=actions)
-    assert results is not None
-    return {r.key: r for r in results}
 
 
 def test_actions_become_tasks_and_notes_that_carry_their_key(

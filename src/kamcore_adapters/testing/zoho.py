@@ -39,6 +39,11 @@ What it implements (see docs/testing-adapters.md):
 - Errors in Zoho's envelope ``{"code", "details", "message", "status": "error"}``.
 - Date-times in the user's time zone (``+05:30`` by default), dates ``yyyy-MM-dd``.
 
+Where Zoho's documentation allows more than one answer, :class:`Dialect` picks
+one (``LocalZoho(dialect=Dialect(empty_status=200, ...))``); the defaults are
+the answers above. The adapter's tests run it through every dialect, so that a
+Zoho that answers the other way cannot surprise it.
+
 Faults (429, 5xx, resets, slow answers) are injected on the server with
 ``server.faults.add(...)`` (see :class:`kamcore_adapters.testing.Faults`).
 """
@@ -54,7 +59,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs
 
 import attrs
@@ -63,10 +68,12 @@ from kamcore_adapters.testing._loopback import ManualClock, Request, Response
 
 __all__ = [
     "DEFAULT_CUSTOM_FIELDS",
+    "DIALECTS",
     "DISCRETE_LIMIT",
     "MODULE_FIELDS",
     "PAGE_TOKEN_LIFETIME",
     "TOKEN_LIFETIME",
+    "Dialect",
     "LocalZoho",
     "populate",
 ]
@@ -247,6 +254,72 @@ _COQL: Final = re.compile(
 _COQL_VALUE: Final = re.compile(r"\s*'([^']*)'\s*(?:,|$)")
 
 
+@attrs.frozen(kw_only=True)
+class Dialect:
+    """The answers the local Zoho gives where Zoho's documentation allows more than one.
+
+    Attributes:
+        token_shape: ``seconds`` (``expires_in: 3600``) or ``legacy`` (``expires_in_sec:
+            3600`` and ``expires_in`` in milliseconds, as older answers had).
+        api_domain: whether a token answer names ``api_domain`` (without it the
+            profile must name ``api_url``).
+        refusal_status: the HTTP status of a refused refresh (its body is always
+            ``{"error": ...}``; reports say 200).
+        empty_status: an empty list, related list, search or COQL answer: 204 with no
+            body, or 200 with ``"data": []`` and ``more_records`` false.
+        unmodified_status: a list with ``If-Modified-Since`` and no change: 304, or as
+            *empty_status* would answer.
+        more_records_when_full: ``more_records`` is true on every full page (with a
+            ``next_page_token``), even the last: the next page is then empty.
+        page_token_always: ``next_page_token`` on every page, the last too.
+        se_module: whether ``$se_module`` comes with ``What_Id`` when it was not asked for.
+        note_parent: ``v8`` (``Parent_Id`` names its module) or ``v2`` (``Parent_Id``
+            is ``{"name", "id"}`` beside ``$se_module``).
+        omit_nulls: leave out fields that have no value instead of answering ``null``.
+        extra_fields: add fields the adapter never asks for (``$editable``,
+            ``$approval``, ``Created_By``…), as Zoho does for some.
+        number_ids: write ids as JSON numbers instead of numeric strings.
+        first_id: the first record id (Zoho's are 19 digits; any numeric string is valid).
+        write_statuses: the statuses of a write when all records succeed, some
+            fail, all fail (the facts say 201/207/400; the OpenAPI files 200/202).
+        close_connections: answer every request with ``Connection: close``.
+    """
+
+    token_shape: Literal["seconds", "legacy"] = "seconds"
+    api_domain: bool = True
+    refusal_status: int = 200
+    empty_status: Literal[200, 204] = 204
+    unmodified_status: Literal[200, 204, 304] = 304
+    more_records_when_full: bool = False
+    page_token_always: bool = False
+    se_module: bool = True
+    note_parent: Literal["v8", "v2"] = "v8"
+    omit_nulls: bool = False
+    extra_fields: bool = False
+    number_ids: bool = False
+    first_id: int = 5_725_767_000_000_400_001
+    write_statuses: tuple[int, int, int] = (201, 207, 400)
+    close_connections: bool = False
+
+
+DIALECTS: Final[Mapping[str, Dialect]] = {
+    "default": Dialect(),
+    "legacy-token-200-empties": Dialect(
+        token_shape="legacy", empty_status=200, unmodified_status=200, refusal_status=400
+    ),
+    "lazy-paging": Dialect(more_records_when_full=True, page_token_always=True),
+    "bare-lookups": Dialect(se_module=False, note_parent="v2"),
+    "sparse-and-noisy": Dialect(omit_nulls=True, extra_fields=True),
+    "number-ids": Dialect(number_ids=True, first_id=1, write_statuses=(200, 202, 202)),
+    "closing": Dialect(close_connections=True, unmodified_status=204),
+}
+"""Named dialects that together take each documented alternative at least once."""
+
+_LOOKUP_FIELDS: Final = frozenset(
+    {"Owner", "Account_Name", "Parent_Account", "Contact_Name", "What_Id", "Who_Id", "Parent_Id"}
+)
+
+
 def _error(status: int, code: str, message: str, **details: Any) -> Response:
     return Response.json(
         status, {"code": code, "details": details, "message": message, "status": "error"}
@@ -286,8 +359,10 @@ class LocalZoho:
         admin: whether the token's user is an administrator (listing Notes needs it).
         search_lag: seconds before a new record shows in search results (Zoho's
             search index lags writes; COQL and lists do not).
+        dialect: which of the documented answers to give where there are several.
 
     Attributes:
+        dialect: the documented alternatives it answers with.
         client_id, client_secret, refresh_token: the credentials it accepts.
         token_requests: calls made to the token endpoint.
         tokens_issued: access tokens it issued.
@@ -304,7 +379,9 @@ class LocalZoho:
         custom_fields: Mapping[str, Iterable[str]] | None = None,
         admin: bool = True,
         search_lag: float = 0.0,
+        dialect: Dialect | None = None,
     ) -> None:
+        self.dialect = dialect or Dialect()
         self._now: Callable[[], float] = clock.now if clock is not None else time.time
         self.user_tz = user_tz
         customs = DEFAULT_CUSTOM_FIELDS if custom_fields is None else custom_fields
@@ -329,7 +406,7 @@ class LocalZoho:
         self._page_tokens: dict[str, _PageToken] = {}
         self._sorted: dict[tuple[Any, ...], list[str]] = {}
         self._version = 0
-        self._ids = itertools.count(5_725_767_000_000_400_001)
+        self._ids = itertools.count(self.dialect.first_id)
         self._lock = threading.RLock()
         self.users: dict[str, dict[str, str]] = {}
         self.default_user = self.add_user("Local Admin", "admin@zoho.invalid")
@@ -448,6 +525,12 @@ class LocalZoho:
 
     def __call__(self, request: Request) -> Response:
         """Answer one request."""
+        response = self._answer(request)
+        if self.dialect.close_connections:
+            response = attrs.evolve(response, headers={**response.headers, "Connection": "close"})
+        return response
+
+    def _answer(self, request: Request) -> Response:
         with self._lock:
             if request.path == "/oauth/v2/token":
                 return self._token(request)
@@ -465,15 +548,16 @@ class LocalZoho:
     def _token(self, request: Request) -> Response:
         self.token_requests += 1
         form = {k: v[0] for k, v in parse_qs(request.body.decode(), keep_blank_values=True).items()}
+        refused = self.dialect.refusal_status
         if form.get("grant_type") != "refresh_token":
-            return Response.json(200, {"error": "unsupported_grant_type"})
+            return Response.json(refused, {"error": "unsupported_grant_type"})
         if (
             form.get("client_id") != self.client_id
             or form.get("client_secret") != self.client_secret
         ):
-            return Response.json(200, {"error": "invalid_client"})
+            return Response.json(refused, {"error": "invalid_client"})
         if form.get("refresh_token") != self.refresh_token:
-            return Response.json(200, {"error": "invalid_code"})
+            return Response.json(refused, {"error": "invalid_code"})
         now = self.now()
         while self._issued_at and self._issued_at[0] <= now - TOKEN_WINDOW:
             self._issued_at.popleft()
@@ -496,16 +580,18 @@ class LocalZoho:
         self.tokens_issued += 1
         self.access_tokens.append(token)
         host = request.headers.get("host", "127.0.0.1")
-        return Response.json(
-            200,
-            {
-                "access_token": token,
-                "scope": "ZohoCRM.modules.ALL ZohoCRM.coql.READ",
-                "api_domain": f"http://{host}",
-                "token_type": "Bearer",
-                "expires_in": TOKEN_LIFETIME,
-            },
-        )
+        answer: dict[str, Any] = {
+            "access_token": token,
+            "scope": "ZohoCRM.modules.ALL ZohoCRM.coql.READ",
+            "api_domain": f"http://{host}",
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME,
+        }
+        if not self.dialect.api_domain:
+            del answer["api_domain"]
+        if self.dialect.token_shape == "legacy":
+            answer.update(expires_in_sec=TOKEN_LIFETIME, expires_in=TOKEN_LIFETIME * 1000)
+        return Response.json(200, answer)
 
     def _authorise(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
@@ -549,6 +635,22 @@ class LocalZoho:
 
     # -- rendering ---------------------------------------------------------------------------
 
+    def _empty(self, status: int | None = None, **info: Any) -> Response:
+        """The answer to a read that found nothing, as the dialect writes it."""
+        if (status or self.dialect.empty_status) != 200:  # noqa: PLR2004 - HTTP OK
+            return Response(status or self.dialect.empty_status)
+        return Response.json(200, {"data": [], "info": {**info, "count": 0, "more_records": False}})
+
+    def _wire(self, name: str, value: Any) -> Any:
+        """An id, or a lookup's id, as the dialect writes ids."""
+        if not self.dialect.number_ids:
+            return value
+        if name == "id" and isinstance(value, str) and value.isdigit():
+            return int(value)
+        if name in _LOOKUP_FIELDS and isinstance(value, Mapping):
+            return {key: self._wire(key, item) for key, item in value.items()}
+        return value
+
     def _time(self, epoch: float) -> str:
         return (
             datetime.fromtimestamp(epoch, UTC)
@@ -561,25 +663,49 @@ class LocalZoho:
         created_at, modified_at = self._meta[module][record_id]
         full = {**record, "Created_Time": created_at, "Modified_Time": modified_at}
         wanted = set(full) if fields is None else {"id", *fields}
-        if "What_Id" in wanted and "$se_module" in full:
+        dialect = self.dialect
+        if "What_Id" in wanted and "$se_module" in full and dialect.se_module:
             wanted.add("$se_module")
+        if module == "Notes" and dialect.note_parent == "v2" and "Parent_Id" in wanted:
+            wanted.add("$se_module")  # v2 names a note's parent module beside Parent_Id
         out: dict[str, Any] = {}
         for name in wanted:
+            if name == "$se_module" and module == "Notes":
+                out[name] = (full.get("Parent_Id") or {}).get("module", {}).get("api_name")
+                continue
             if name not in full:
-                if name in self.fields[module]:
+                if name in self.fields[module] and not dialect.omit_nulls:
                     out[name] = None
                 continue
-            value = full[name]
-            if name in ("Created_Time", "Modified_Time"):
-                value = self._time(value)
-            elif isinstance(value, datetime):
-                value = value.astimezone(self.user_tz).isoformat(timespec="seconds")
-            elif isinstance(value, date):
-                value = value.isoformat()
-            elif isinstance(value, Decimal):
-                value = float(value)  # a JSON number, as Zoho writes amounts
-            out[name] = value
+            value = self._written(name, full[name])
+            if value is None and dialect.omit_nulls:
+                continue
+            out[name] = self._wire(name, value)
+        if dialect.extra_fields:
+            out.update(
+                {
+                    "$editable": True,
+                    "$approval": {"delegate": False, "approve": False, "reject": False},
+                    "$state": "save",
+                    "Created_By": self._wire("Owner", self._user()),
+                    "Tag": [],
+                }
+            )
         return out
+
+    def _written(self, name: str, value: Any) -> Any:
+        """A stored value as Zoho writes it in JSON (ids aside, see :meth:`_wire`)."""
+        if name == "Parent_Id" and self.dialect.note_parent == "v2" and isinstance(value, Mapping):
+            return {"name": value.get("name"), "id": value.get("id")}
+        if name in ("Created_Time", "Modified_Time"):
+            return self._time(value)
+        if isinstance(value, datetime):
+            return value.astimezone(self.user_tz).isoformat(timespec="seconds")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)  # a JSON number, as Zoho writes amounts
+        return value
 
     def _fields_param(
         self, module: str, request: Request, *, required: bool = True
@@ -707,12 +833,16 @@ class LocalZoho:
                 "the pagination limit has been exceeded",
                 limit=PAGINATION_CEILING,
             )
+        paging: dict[str, Any] = {"per_page": listing.per_page, "sort_by": listing.sort_by}
         if not ids and listing.since is not None:
-            return Response(304)
+            status = self.dialect.unmodified_status
+            return Response(304) if status == 304 else self._empty(status, **paging)  # noqa: PLR2004
         chunk = ids[offset : offset + listing.per_page]
         if not chunk:
-            return Response(204)
-        more = offset + listing.per_page < len(ids)
+            return self._empty(**paging)
+        more = offset + listing.per_page < len(ids) or (
+            self.dialect.more_records_when_full and len(chunk) == listing.per_page
+        )
         info: dict[str, Any] = {
             "per_page": listing.per_page,
             "count": len(chunk),
@@ -722,7 +852,7 @@ class LocalZoho:
         }
         if request.param("page_token") is None:
             info["page"] = listing.page
-        if more:
+        if more or self.dialect.page_token_always:
             # The token pages through the listing as it stood (Zoho's token is a
             # cursor bound to the parameters, not a page number).
             expires = self.now() + PAGE_TOKEN_LIFETIME
@@ -766,7 +896,7 @@ class LocalZoho:
         )
         chunk = ids[(page - 1) * per_page : page * per_page]
         if not chunk:
-            return Response(204)
+            return self._empty(per_page=per_page, page=page)
         info = {
             "per_page": per_page,
             "count": len(chunk),
@@ -793,7 +923,7 @@ class LocalZoho:
             and any(str(record.get(f)) == v for f, v in pairs)
         ]
         if not ids:
-            return Response(204)
+            return self._empty(per_page=MAX_PER_PAGE, page=1)
         ids.sort(key=int)
         chunk = ids[:MAX_PER_PAGE]
         info = {
@@ -835,7 +965,7 @@ class LocalZoho:
         ids.sort(key=int, reverse=(match["direction"] or "asc").lower() == "desc")
         chunk = ids[offset : offset + limit]
         if not chunk:
-            return Response(204)
+            return self._empty()
         data = [self._render(module, i, columns) for i in chunk]
         return Response.json(
             200,
@@ -866,7 +996,8 @@ class LocalZoho:
             )
         results = [self._create_one(module, index, item) for index, item in enumerate(data)]
         failed = sum(1 for r in results if r["status"] == "error")
-        status = 201 if not failed else 207 if failed < len(results) else 400
+        all_made, some_failed, all_failed = self.dialect.write_statuses
+        status = all_made if not failed else some_failed if failed < len(results) else all_failed
         return Response.json(status, {"data": results})
 
     def _item_error(self, code: str, message: str, **details: Any) -> dict[str, Any]:
@@ -910,7 +1041,7 @@ class LocalZoho:
                 "Modified_Time": rendered["Modified_Time"],
                 "Modified_By": user,
                 "Created_Time": rendered["Created_Time"],
-                "id": record_id,
+                "id": self._wire("id", record_id),
                 "Created_By": user,
             },
             "message": "record added",

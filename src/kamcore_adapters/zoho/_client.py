@@ -32,8 +32,9 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Final
 
@@ -78,6 +79,8 @@ _SERVER_ERROR: Final = 500
 _UNAUTHORISED: Final = 401
 _TOO_MANY: Final = 429
 _NOTHING: Final = frozenset({204, 304})
+_TOKEN_LIFETIME: Final = 3600.0
+"""Seconds a token lives when Zoho's answer does not say (Zoho's tokens live an hour)."""
 # A write that failed on these never reached Zoho: it is safe to send again.
 _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -165,11 +168,60 @@ def _envelope(body: Any) -> tuple[str | None, str | None]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asks to wait: ``Retry-After`` in seconds or as an HTTP date."""
     value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None  # unreadable: the backoff alone decides
+    if moment.tzinfo is None:  # an HTTP date is GMT, even written without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _seconds(value: Any) -> float | None:
+    """A positive number of seconds from a JSON number or numeric text, else ``None``."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _lifetime(body: Mapping[str, Any]) -> float:
+    """How long a token lives, from either documented shape of the token answer.
+
+    ``expires_in`` is seconds today; older answers gave ``expires_in_sec`` and
+    ``expires_in`` in milliseconds. A value missing or unreadable means an hour.
+    """
+    seconds = _seconds(body.get("expires_in_sec"))
+    if seconds is not None:
+        return seconds
+    given = _seconds(body.get("expires_in"))
+    if given is None:
+        return _TOKEN_LIFETIME
+    return given / 1000.0 if given > _DAY else given  # milliseconds, in an older answer
+
+
+def _more(info: Any) -> bool:
+    """Whether ``info.more_records`` says more pages follow (a JSON ``true``, or ``"true"``)."""
+    more = info.get("more_records") if isinstance(info, Mapping) else None
+    return more is True or (isinstance(more, str) and more.strip().lower() == "true")
+
+
+def _empty(response: httpx.Response) -> bool:
+    """Whether a read found nothing: 204/304, or a success with no body at all."""
+    return response.status_code in _NOTHING or (
+        response.status_code <= _HTTP_OK_MAX and not response.content.strip()
+    )
 
 
 class ZohoClient:
@@ -276,22 +328,26 @@ class ZohoClient:
         access = body.get("access_token") if isinstance(body, Mapping) else None
         if not isinstance(access, str) or not access:
             reason = body.get("error") if isinstance(body, Mapping) else None
+            described = body.get("error_description") if isinstance(body, Mapping) else None
+            # Zoho's answer to an 11th token in 10 minutes: {"error": "Access Denied",
+            # "error_description": "You have made too many requests continuously..."}.
+            hint = (
+                "Zoho issues at most 10 tokens per 10 minutes per refresh token "
+                "(another process may have taken them); wait a few minutes and run again"
+                if isinstance(described, str) and "too many requests" in described.lower()
+                else "check client_id, client_secret, refresh_token and data_centre"
+            )
             raise self._error(
                 f"the token refresh was refused ({reason or f'HTTP {response.status_code}'}); "
-                "check client_id, client_secret, refresh_token and data_centre",
+                + hint,
                 status=response.status_code,
                 code=str(reason) if reason else None,
             )
-        if "expires_in_sec" in body:
-            lifetime = float(body["expires_in_sec"])
-        else:
-            lifetime = float(body.get("expires_in", 3600))
-            if lifetime > _DAY:  # an older answer gave milliseconds
-                lifetime /= 1000.0
         extra = {}
-        if isinstance(body.get("api_domain"), str):
-            extra["api_domain"] = body["api_domain"].rstrip("/")
-        return Token(value=Secret(access), expires_at=time.time() + lifetime, extra=extra)
+        domain = body.get("api_domain")
+        if isinstance(domain, str) and domain.strip():
+            extra["api_domain"] = domain.strip().rstrip("/")
+        return Token(value=Secret(access), expires_at=time.time() + _lifetime(body), extra=extra)
 
     def _base_url(self, token: Token) -> str:
         return (
@@ -444,7 +500,7 @@ class ZohoClient:
         while True:
             query = {**params, "page_token": page_token} if page_token else {**params, "page": page}
             response = self.request("GET", path, params=query, headers=headers)
-            if response.status_code in _NOTHING:
+            if _empty(response):
                 return
             body = _parse(response)
             if response.status_code > _HTTP_OK_MAX or not isinstance(body, Mapping):
@@ -457,12 +513,17 @@ class ZohoClient:
             data = body.get("data") or []
             yield from data
             info = body.get("info") or {}
-            if not info.get("more_records"):
+            # An empty page ends the listing whatever more_records says: a server
+            # that says "more" on an exact multiple of the page size is not looped on.
+            if not _more(info) or not data:
                 return
             if page_token is not None or page * PER_PAGE >= DISCRETE_PAGE_LIMIT:
-                page_token = info.get("next_page_token")
-                if not page_token:
-                    raise self._error(f"listing {module}: more records, but no next_page_token")
+                next_token = info.get("next_page_token")
+                if not isinstance(next_token, str) or not next_token or next_token == page_token:
+                    if len(data) < PER_PAGE:
+                        return  # a short page is the last one, whatever more_records says
+                    raise self._error(f"listing {module}: more records, but no new next_page_token")
+                page_token = next_token
             else:
                 page += 1
 
@@ -480,14 +541,15 @@ class ZohoClient:
                 "page": page,
             }
             response = self.request("GET", path, params=query)
-            if response.status_code in _NOTHING:
+            if _empty(response):
                 return records
             body = _parse(response)
             if response.status_code > _HTTP_OK_MAX or not isinstance(body, Mapping):
                 raise self._refused(f"reading {module}/{record_id}/{related}", response)
-            records.extend(body.get("data") or [])
+            data = body.get("data") or []
+            records.extend(data)
             info = body.get("info") or {}
-            if not info.get("more_records") or page * PER_PAGE >= DISCRETE_PAGE_LIMIT:
+            if not _more(info) or not data or page * PER_PAGE >= DISCRETE_PAGE_LIMIT:
                 return records
             page += 1
 
@@ -496,7 +558,7 @@ class ZohoClient:
         response = self.request(
             "POST", f"{API_PREFIX}/coql", json_body={"select_query": query}, idempotent=True
         )
-        if response.status_code in _NOTHING:
+        if _empty(response):
             return []
         body = _parse(response)
         if response.status_code > _HTTP_OK_MAX or not isinstance(body, Mapping):
@@ -521,7 +583,17 @@ class ZohoClient:
         response = self.request("POST", f"{API_PREFIX}/{module}", json_body=body)
         answer = _parse(response)
         data = answer.get("data") if isinstance(answer, Mapping) else None
-        # 201: all created; 207: some failed; 400 with per-record data: all failed.
+        # 201 (or 200): all created; 207 (or 202): some failed; 400 (or 202) with
+        # per-record data: all failed. The status is not trusted: the data is.
         if isinstance(data, list) and len(data) == len(records):
             return [item if isinstance(item, dict) else {} for item in data]
+        if response.status_code <= _HTTP_OK_MAX and _envelope(answer)[0] is None:
+            # A success without a readable result per record: Zoho may well have
+            # created them, so the caller looks them up before sending again.
+            raise self._error(
+                f"creating {len(records)} {module}: Zoho answered HTTP {response.status_code} "
+                "without a result per record; they may have been created",
+                status=response.status_code,
+                cls=MaybeSentError,
+            )
         raise self._refused(f"creating {len(records)} {module}", response)

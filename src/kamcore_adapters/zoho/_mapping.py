@@ -240,19 +240,41 @@ def account_of(module: str, record: Mapping[str, Any], records: Records) -> str 
         return _lookup_id(record.get("Account_Name"))
     if module == "Notes":
         parent = record.get("Parent_Id")
-        parent_module = None
-        if isinstance(parent, Mapping) and isinstance(parent.get("module"), Mapping):
-            parent_module = parent["module"].get("api_name")
-        return _through(parent_module, _lookup_id(parent), records)
-    what = _through(record.get("$se_module"), _lookup_id(record.get("What_Id")), records)
-    if what is not None:
-        return what
+        return _through(_module_of(parent, record), _lookup_id(parent), records)
+    what = record.get("What_Id")
+    what_account = _through(_module_of(what, record), _lookup_id(what), records)
+    if what_account is not None:
+        return what_account
     return _through("Contacts", _lookup_id(record.get("Who_Id")), records)
+
+
+def _module_of(lookup: Any, record: Mapping[str, Any]) -> Any:
+    """The module a ``What_Id`` or ``Parent_Id`` points into, as far as Zoho said.
+
+    v8 names it inside the lookup (``{"module": {"api_name": ...}}``), v2 and
+    the activities beside it (``$se_module``); a server may also say neither
+    unless ``$se_module`` was asked for (``None``: found by id, see :func:`_through`).
+    """
+    if isinstance(lookup, Mapping) and isinstance(lookup.get("module"), Mapping):
+        named = lookup["module"].get("api_name")
+        if named:
+            return named
+    return record.get("$se_module")
 
 
 def _through(module: Any, identifier: str | None, records: Records) -> str | None:
     if identifier is None:
         return None
+    if module is None:
+        # Zoho record ids are unique across modules: the module that holds the id is it.
+        module = next(
+            (
+                name
+                for name in ("Accounts", "Deals", "Contacts")
+                if identifier in records.get(name, {})
+            ),
+            None,
+        )
     if module == "Accounts":
         return identifier
     if module in ("Deals", "Contacts"):

@@ -167,6 +167,15 @@ def _flag(where: str, key: str, text: str) -> bool:
     raise SourceError(f"{where}: {key} must be true or false")
 
 
+def _url(where: str, key: str, text: str) -> str:
+    """A base URL (``https://host``, a path prefix allowed), without its trailing ``/``."""
+    url = text.strip().rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in {"http", "https"} or not rest or rest.startswith("/"):
+        raise SourceError(f"{where}: {key} must be a URL such as https://sandbox.zohoapis.eu")
+    return url
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -259,8 +268,10 @@ class ZohoSettings:
             client_id=config["client_id"],
             client_secret=Secret(config["client_secret"]),
             refresh_token=Secret(config["refresh_token"]),
-            accounts_url=config.get("accounts_url", centre.accounts_url).rstrip("/"),
-            api_url=config["api_url"].rstrip("/") if config.get("api_url") else None,
+            accounts_url=_url(
+                where, "accounts_url", config.get("accounts_url", centre.accounts_url)
+            ),
+            api_url=_url(where, "api_url", config["api_url"]) if config.get("api_url") else None,
             default_api_url=centre.api_url,
             edition=EDITIONS[edition_name],
             users=int(_positive(where, "users", config.get("users", "1"), int)),
