@@ -291,6 +291,16 @@ def test_the_loopback_server_answers_records_and_injects_faults() -> None:
         server.faults.add("/crm", "reset", handled=True)
         with pytest.raises((ConnectionError, http.client.HTTPException, urllib.error.URLError)):
             _get(f"{server.url}/crm/v8/Accounts")
+        hits: list[str] = []
+        server.handler = lambda request: (hits.append(request.method), _echo(request))[1]
+        server.faults.add("/crm", "status", status=503, method="post", handled=True)
+        assert _get(f"{server.url}/crm/v8/Tasks")[0] == 200  # a GET: not this fault
+        request = urllib.request.Request(f"{server.url}/crm/v8/Tasks", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 503
+        assert hits == ["GET", "POST"]  # handled: the POST took effect all the same
+        server.handler = _echo
         server.faults.add("/oauth", "delay", delay=0.05)
         assert _get(f"{server.url}/crm/v8/x")[0] == 200
         assert server.faults.pending == 1
@@ -302,3 +312,42 @@ def test_the_loopback_server_answers_records_and_injects_faults() -> None:
         ]
     with pytest.raises(RuntimeError, match="not running"):
         _ = server.url
+
+
+def test_known_settings_keep_profiles_that_share_a_prefix_apart(tmp_path: Path) -> None:
+    environ = {
+        "KAMCORE_CONFIG": str(tmp_path / "absent.toml"),
+        "KAMCORE_ZOHO_ACME_CLIENT_ID": "id-acme",
+        "KAMCORE_ZOHO_ACME_EU_CLIENT_ID": "id-acme-eu",
+    }
+    known = {"client_id"}.__contains__
+    assert dict(profile_config("zoho", "acme", environ=environ, known=known)) == {
+        "client_id": "id-acme"
+    }
+    assert dict(profile_config("zoho", "acme-eu", environ=environ, known=known)) == {
+        "client_id": "id-acme-eu"
+    }
+    # Without the list of known settings the longer profile's variable leaks in.
+    assert "eu_client_id" in profile_config("zoho", "acme", environ=environ)
+
+
+def test_a_short_lived_token_is_used_for_most_of_its_life(tmp_path: Path) -> None:
+    clock = ManualClock(1_000.0)
+    cache = TokenCache(tmp_path / "tokens", clock=clock.now)
+    calls: list[int] = []
+
+    def fetch() -> Token:
+        calls.append(1)
+        return Token(value=Secret("short"), expires_at=clock.now() + 30, issued_at=clock.now())
+
+    for _ in range(5):
+        cache.get("org", fetch)
+        clock.advance(5)  # 25 s of a 30 s token: still inside its life less 3 s
+    assert len(calls) == 1
+    clock.advance(3)  # 28 s: within a tenth of its life of the end
+    cache.get("org", fetch)
+    assert len(calls) == 2
+    # The token file keeps when it was issued, for the next process.
+    reread = TokenCache(tmp_path / "tokens", clock=clock.now).get("org", fetch)
+    assert reread.issued_at == clock.now()
+    assert len(calls) == 2

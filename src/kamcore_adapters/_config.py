@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -78,7 +78,11 @@ def _value(where: str, key: str, raw: object, environ: Mapping[str, str]) -> str
 
 
 def profile_config(
-    scheme: str, name: str, *, environ: Mapping[str, str] | None = None
+    scheme: str,
+    name: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    known: Callable[[str], bool] | None = None,
 ) -> Mapping[str, str]:
     """The settings of profile *name* for *scheme*, file first, environment on top.
 
@@ -86,6 +90,11 @@ def profile_config(
         scheme: the adapter's scheme (``zoho``).
         name: the profile (``acme-eu``).
         environ: the environment to read (``os.environ`` when ``None``).
+        known: which setting names the adapter reads. With it, an environment
+            variable is taken only for a known name, so that the variables of
+            profile ``acme-eu`` (``KAMCORE_ZOHO_ACME_EU_CLIENT_ID``) are not read
+            as a setting ``eu_client_id`` of profile ``acme``. The file's table
+            is taken whole: the adapter checks its names.
 
     Raises:
         SourceError: the file cannot be read, a value names an unset variable, or
@@ -100,8 +109,9 @@ def profile_config(
         settings[key] = _value(f"{path}: [{scheme}.{name}]", key, raw, env)
     prefix = _env_prefix(scheme, name)
     for variable, value in env.items():
-        if variable.startswith(prefix) and len(variable) > len(prefix):
-            settings[variable[len(prefix) :].lower()] = value
+        key = variable[len(prefix) :].lower()
+        if variable.startswith(prefix) and key and (known is None or known(key)):
+            settings[key] = value
     if table is None and not settings:
         raise SourceError(
             f"{scheme}:{name}: no such profile: add a [{scheme}.{name}] table to {path} "

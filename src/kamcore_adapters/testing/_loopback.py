@@ -106,10 +106,12 @@ class Fault:
     Attributes:
         path_prefix: the requests it applies to.
         kind: ``status`` answers *status*/*body*/*headers* instead; ``reset``
-            closes the connection with a TCP reset and no answer (after running
-            the handler when *handled*, so the request took effect); ``delay``
+            closes the connection with a TCP reset and no answer; ``delay``
             sleeps *delay* seconds, then answers normally.
         times: how many matching requests it applies to.
+        handled: for ``status`` and ``reset``, run the handler first, so the
+            request took effect although the client sees a failure.
+        method: only requests with this method (``POST``), any when ``None``.
     """
 
     path_prefix: str
@@ -120,6 +122,11 @@ class Fault:
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
     delay: float = 0.0
     handled: bool = False
+    method: str | None = None
+
+    def matches(self, path: str, method: str) -> bool:
+        """Whether a request to *path* with *method* gets this fault."""
+        return path.startswith(self.path_prefix) and self.method in (None, method.upper())
 
 
 class Faults:
@@ -140,6 +147,7 @@ class Faults:
         headers: Mapping[str, str] | None = None,
         delay: float = 0.0,
         handled: bool = False,
+        method: str | None = None,
     ) -> Fault:
         """Show the next *times* requests under *path_prefix* this fault.
 
@@ -160,17 +168,18 @@ class Faults:
             headers=extra,
             delay=delay,
             handled=handled,
+            method=None if method is None else method.upper(),
         )
         with self._lock:
             self._waiting.append([fault, times])
         return fault
 
-    def take(self, path: str) -> Fault | None:
-        """The fault for a request to *path*, counted as used, if any."""
+    def take(self, path: str, method: str = "GET") -> Fault | None:
+        """The fault for a request to *path* with *method*, counted as used, if any."""
         with self._lock:
             for waiting in self._waiting:
                 fault, remaining = waiting
-                if remaining > 0 and path.startswith(fault.path_prefix):
+                if remaining > 0 and fault.matches(path, method):
                     waiting[1] = remaining - 1
                     return fault  # type: ignore[no-any-return]
         return None
@@ -221,13 +230,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
         )
         owner.record(request)
-        fault = owner.faults.take(request.path)
+        fault = owner.faults.take(request.path, request.method)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
             fault = None
+        if fault is not None and fault.handled:
+            owner.handler(request)
         if fault is not None and fault.kind == "reset":
-            if fault.handled:
-                owner.handler(request)
             self._reset()
             return
         if fault is not None:

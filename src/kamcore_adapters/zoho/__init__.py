@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from kamcore import LoadResult, SourceError, hookimpl
 from kamcore.actions import Action, PushResult
 from kamcore_adapters._config import profile_config, split_uri
-from kamcore_adapters.zoho._settings import ZohoSettings
+from kamcore_adapters.zoho._settings import KNOWN_SETTINGS, ZohoSettings
 
 if TYPE_CHECKING:
     from kamcore.sync import ChangeSet
@@ -49,7 +49,8 @@ def settings_for(uri: str) -> ZohoSettings | None:
     parts = split_uri(uri)
     if parts is None or parts[0] != SCHEME:
         return None
-    return ZohoSettings.from_config(parts[1], profile_config(SCHEME, parts[1]))
+    config = profile_config(SCHEME, parts[1], known=KNOWN_SETTINGS.__contains__)
+    return ZohoSettings.from_config(parts[1], config)
 
 
 def _open_client(settings: ZohoSettings) -> ZohoClient:

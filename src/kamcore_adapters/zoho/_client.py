@@ -347,7 +347,10 @@ class ZohoClient:
         domain = body.get("api_domain")
         if isinstance(domain, str) and domain.strip():
             extra["api_domain"] = domain.strip().rstrip("/")
-        return Token(value=Secret(access), expires_at=time.time() + _lifetime(body), extra=extra)
+        now = time.time()
+        return Token(
+            value=Secret(access), expires_at=now + _lifetime(body), extra=extra, issued_at=now
+        )
 
     def _base_url(self, token: Token) -> str:
         return (

@@ -118,7 +118,7 @@ DEFAULT_FIELDS: Final = FieldMapping()
 # Profile keys that override a FieldMapping attribute: ``tier_field = "Segment__c"``.
 _FIELD_KEYS: Final = {f"{name}_field": name for name in attrs.fields_dict(FieldMapping)}
 
-_KNOWN_KEYS: Final = frozenset(
+KNOWN_SETTINGS: Final = frozenset(
     {
         "client_id",
         "client_secret",
@@ -140,6 +140,7 @@ _KNOWN_KEYS: Final = frozenset(
         *_FIELD_KEYS,
     }
 )
+"""Every setting a ``[zoho.PROFILE]`` table may hold."""
 
 
 def default_state_directory() -> Path:
@@ -240,7 +241,7 @@ class ZohoSettings:
                 message names the profile and the key, never a value.
         """
         where = f"zoho:{profile}"
-        unknown = sorted(set(config) - _KNOWN_KEYS)
+        unknown = sorted(set(config) - KNOWN_SETTINGS)
         if unknown:
             raise SourceError(f"{where}: unknown settings: {', '.join(unknown)}")
         missing = [k for k in ("client_id", "client_secret", "refresh_token") if not config.get(k)]
