@@ -202,7 +202,7 @@ def test_an_exhausted_quota_stops_at_once(
     [
         (20014, FxiaokePermissionError),
         (15003, FxiaokePermissionError),
-        (10013, FxiaokeRequestError),
+        (10006, FxiaokeRequestError),
         (10005, FxiaokeRequestError),
     ],
 )

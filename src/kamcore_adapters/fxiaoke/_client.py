@@ -10,6 +10,7 @@ everything else. No secret reaches a log line or an exception message.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import logging
@@ -17,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +55,21 @@ BEARER_TOKEN_PATH: Final = "/oauth2.0/token"
 DESCRIBE_PATH: Final = "/cgi/crm/v2/object/describe"
 TOKEN_CALLS_PER_MINUTE: Final = 10
 """The token endpoints allow 10 calls a minute (and none concurrently)."""
+TOKEN_LIFETIME: Final = 7200.0
+"""Seconds a token lives when the answer does not say."""
+_TOKEN_EXPIRED: Final = 20016
+_OFFSET_OR_NO_TOKEN: Final = 10013
+# A token answer's values, by auth style: the documented camelCase name first, then the
+# snake_case one OAuth servers use.
+_TOKEN_NAMES: Final[Mapping[str, tuple[str, ...]]] = {
+    "bearer": ("accessToken", "access_token"),
+    "corp_access_token": ("corpAccessToken", "corp_access_token"),
+}
+_TENANT_NAMES: Final[Mapping[str, tuple[str, ...]]] = {
+    "bearer": ("ea",),
+    "corp_access_token": ("corpId", "corp_id"),
+}
+_EXPIRES_NAMES: Final = ("expiresIn", "expires_in")
 
 logger = logging.getLogger("kamcore_adapters.fxiaoke")
 
@@ -106,7 +123,15 @@ def condition(field: str, operator: str, *values: object) -> dict[str, Any]:
 
 
 class _Transient(Exception):
-    """No usable answer (a reset, a timeout, a 5xx from a proxy): maybe worth a retry."""
+    """No usable answer (a reset, a timeout, a 5xx from a proxy): maybe worth a retry.
+
+    Attributes:
+        retry_after: the seconds a proxy's ``Retry-After`` asked for, if it sent one.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FxiaokeClient:
@@ -198,6 +223,10 @@ class FxiaokeClient:
     def _endpoint_budget(self, path: str) -> RateBudget:
         return self._budget(path, self.settings.calls_per_window, self.settings.window_seconds)
 
+    def pause(self, seconds: float) -> None:
+        """Wait *seconds* with the client's sleep (which tests replace)."""
+        self._sleep(seconds)
+
     def hide(self, text: str) -> str:
         """*text* with every secret and token this client knows replaced by ``***``."""
         return redact(text, [*self.settings.secrets, *self._seen_tokens])
@@ -217,18 +246,27 @@ class FxiaokeClient:
         else:
             path = LEGACY_TOKEN_PATH
         answer = self._exchange(path, body, {}, budget=self._token_budget, token_endpoint=True)
-        field = "accessToken" if settings.auth == "bearer" else "corpAccessToken"
-        value = answer.get(field)
+        names = _TOKEN_NAMES[settings.auth]
+        value = _token_value(answer, names)
         if not isinstance(value, str) or not value:
-            raise FxiaokeAuthError(f"{settings.uri}: the token answer holds no {field}")
+            raise FxiaokeAuthError(f"{settings.uri}: the token answer holds no {names[0]}")
         self._seen_tokens.append(Secret(value))
-        lifetime = float(answer.get("expiresIn") or 7200)
-        if settings.auth == "bearer":
-            extra = {"ea": str(answer.get("ea") or settings.corp_id or "")}
-        else:
-            extra = {"corp_id": str(answer.get("corpId") or settings.corp_id or "")}
+        try:
+            lifetime = float(_token_value(answer, _EXPIRES_NAMES) or TOKEN_LIFETIME)
+        except (TypeError, ValueError):
+            lifetime = TOKEN_LIFETIME
+        tenant_names = _TENANT_NAMES[settings.auth]
+        tenant = str(_token_value(answer, tenant_names) or settings.corp_id or "")
+        if not tenant:
+            # Every business call must name the tenant; without it each would be refused.
+            raise FxiaokeAuthError(
+                f"{settings.uri}: the token answer names no {tenant_names[0]}: "
+                "set corp_id in the profile"
+            )
+        extra = {"ea" if settings.auth == "bearer" else "corp_id": tenant}
         logger.debug("%s: new %s token, valid %.0f s", settings.uri, settings.auth, lifetime)
-        return Token(value=Secret(value), expires_at=time.time() + lifetime, extra=extra)
+        now = time.time()
+        return Token(value=Secret(value), expires_at=now + lifetime, extra=extra, issued_at=now)
 
     def token(self) -> Token:
         """The tenant's current token, fetched (once for every thread and process) when needed."""
@@ -258,7 +296,21 @@ class FxiaokeClient:
 
     # -- calls ------------------------------------------------------------------------------------
 
-    def _post(self, path: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Any:
+    def _post(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str],
+        *,
+        token_endpoint: bool = False,
+    ) -> dict[str, Any]:
+        """The answer to one POST, as a dict holding an ``errorCode``.
+
+        The ``errorCode`` of a JSON body decides whatever the HTTP status (a gateway
+        may send errors as 4xx or 5xx). Without one: a token answer that holds a
+        token is a success (OAuth servers send no ``errorCode``), 401 means the token
+        was refused (20016), and 429, 5xx, an empty or non-JSON body are transient.
+        """
         httpx = self._httpx
         started = time.monotonic()
         try:
@@ -269,27 +321,39 @@ class FxiaokeClient:
             raise _Transient(f"connection failed ({type(error).__name__})") from None
         elapsed = (time.monotonic() - started) * 1000
         status = response.status_code
-        if status == 429 or status >= 500:  # noqa: PLR2004 - a proxy in front of the API
-            logger.debug("POST %s -> HTTP %d in %.0f ms", path, status, elapsed)
-            raise _Transient(f"HTTP {status}")
-        try:
-            answer = json.loads(response.content, parse_float=Decimal)
-        except ValueError:
-            raise _Transient(f"HTTP {status} with a body that is not JSON") from None
-        if status != 200 or not isinstance(answer, dict) or "errorCode" not in answer:  # noqa: PLR2004
-            raise FxiaokeRequestError(
-                f"{self.settings.uri}: POST {path}: unexpected answer (HTTP {status})"
+        answer = _json_object(response)
+        if answer is not None and "errorCode" in answer:
+            code = answer.get("errorCode")
+            via = "" if status == 200 else f"HTTP {status}, "  # noqa: PLR2004
+            logger.debug("POST %s -> %serrorCode %s in %.0f ms", path, via, code, elapsed)
+            return answer
+        logger.debug("POST %s -> HTTP %d without an errorCode in %.0f ms", path, status, elapsed)
+        if token_endpoint and answer is not None and status == 200:  # noqa: PLR2004
+            return {"errorCode": 0, **answer}  # _fetch_token checks that it holds a token
+        if token_endpoint and status in (401, 403):
+            raise FxiaokeAuthError(
+                f"{self.settings.uri}: POST {path}: HTTP {status}; "
+                "check app_id, app_secret and permanent_code"
             )
-        logger.debug("POST %s -> errorCode %s in %.0f ms", path, answer.get("errorCode"), elapsed)
-        return answer
+        if status == 401:  # noqa: PLR2004 - an OAuth gateway refusing the token
+            return {"errorCode": _TOKEN_EXPIRED, "errorMessage": "HTTP 401"}
+        if answer is None or status == 429 or status >= 500:  # noqa: PLR2004
+            what = "an empty body" if not response.content else "a body that is not JSON"
+            raise _Transient(
+                f"HTTP {status}" if answer is not None else f"HTTP {status} with {what}",
+                _retry_after(response.headers.get("retry-after")),
+            )
+        raise FxiaokeRequestError(
+            f"{self.settings.uri}: POST {path}: unexpected answer (HTTP {status})"
+        )
 
-    def _wait(self, attempt: int, path: str, why: str) -> None:
+    def _wait(self, attempt: int, path: str, why: str, retry_after: float | None = None) -> None:
         if attempt + 1 >= self._backoff.attempts:
             raise FxiaokeUnavailableError(
                 f"{self.settings.uri}: POST {path}: {self.hide(why)}; "
                 f"gave up after {self._backoff.attempts} attempts"
             )
-        delay = self._backoff.delay(attempt, rand=self._rand)
+        delay = self._backoff.delay(attempt, retry_after, rand=self._rand)
         logger.debug("POST %s: %s; retry %d in %.2f s", path, self.hide(why), attempt + 1, delay)
         self._sleep(delay)
 
@@ -306,9 +370,9 @@ class FxiaokeClient:
         for attempt in range(self._backoff.attempts):
             budget.acquire()
             try:
-                answer: dict[str, Any] = self._post(path, body, headers)
+                answer = self._post(path, body, headers, token_endpoint=token_endpoint)
             except _Transient as problem:
-                self._wait(attempt, path, str(problem))
+                self._wait(attempt, path, str(problem), problem.retry_after)
                 continue
             code = _code(answer)
             disposition = classify(code, token_endpoint=token_endpoint)
@@ -348,15 +412,19 @@ class FxiaokeClient:
             body, headers = self._authorised(payload, token)
             budget.acquire()
             try:
-                answer: dict[str, Any] = self._post(path, body, headers)
+                answer = self._post(path, body, headers)
             except _Transient as problem:
                 if not idempotent:
                     raise self._uncertain(path, str(problem), object_name, record_id) from None
-                self._wait(attempt, path, str(problem))
+                self._wait(attempt, path, str(problem), problem.retry_after)
                 attempt += 1
                 continue
             code = _code(answer)
             disposition = classify(code)
+            if code == _OFFSET_OR_NO_TOKEN and _offset(payload) == 0:
+                # The vendor's table gives 10013 for a missing token too; at offset 0 the
+                # offset cannot be the cause, so it is the token.
+                disposition = Disposition.REFRESH
             if disposition is Disposition.OK:
                 return answer
             if disposition is Disposition.REFRESH and not refreshed:
@@ -371,7 +439,8 @@ class FxiaokeClient:
                 attempt += 1
                 continue
             if disposition is Disposition.REFRESH:
-                disposition = Disposition.AUTH
+                refused = code == _TOKEN_EXPIRED
+                disposition = Disposition.AUTH if refused else Disposition.BAD_REQUEST
             raise self._error(
                 disposition, code, answer, path, object_name=object_name, record_id=record_id
             )
@@ -435,8 +504,34 @@ class FxiaokeClient:
             offset: records to skip: a multiple of *limit*, at most 10,000.
             fields: the fields to return (``fieldProjection``); all when ``None``.
         """
+        rows, _ = self.query_page(
+            object_name, filters=filters, orders=orders, limit=limit, offset=offset, fields=fields
+        )
+        return rows
+
+    def query_page(
+        self,
+        object_name: str,
+        *,
+        filters: Sequence[Mapping[str, Any]] = (),
+        orders: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        fields: Sequence[str] | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Like :meth:`query`, with the page size the server served.
+
+        Sources disagree on the largest page (100 or 1,000); a server that serves
+        fewer records than asked says so in the answer's ``limit``, and only a page
+        shorter than *that* is the last one.
+
+        Returns:
+            The records, and the page size (the smaller of the one asked and the
+            ``limit`` the answer gives).
+        """
+        asked = limit or self.settings.page_size
         info: dict[str, Any] = {
-            "limit": limit or self.settings.page_size,
+            "limit": asked,
             "offset": offset,
             "filters": [dict(f) for f in filters],
             "orders": [{"fieldName": name, "isAsc": ascending} for name, ascending in orders],
@@ -447,9 +542,15 @@ class FxiaokeClient:
         answer = self.call(data_path(object_name, "query"), payload, object_name=object_name)
         data = answer.get("data") or {}
         rows = data.get("dataList") if isinstance(data, dict) else None
+        served = asked
+        if isinstance(data, dict):
+            try:
+                served = max(1, min(asked, int(data.get("limit") or asked)))
+            except (TypeError, ValueError):
+                served = asked
         if not isinstance(rows, list):
-            return []
-        return [row for row in rows if isinstance(row, dict)]
+            return [], served
+        return [row for row in rows if isinstance(row, dict)], served
 
     def pages_by_id(
         self,
@@ -468,7 +569,7 @@ class FxiaokeClient:
         size = self.settings.page_size
         while True:
             keyset = [condition("_id", "GT", after_id)] if after_id is not None else []
-            rows = self.query(
+            rows, served = self.query_page(
                 object_name,
                 filters=[*filters, *keyset],
                 orders=[("_id", True)],
@@ -477,20 +578,26 @@ class FxiaokeClient:
             )
             if rows:
                 yield rows
-            if len(rows) < size:
+            if len(rows) < served:
                 return
             after_id = str(rows[-1]["_id"])
 
     def describe(self, object_name: str) -> dict[str, Any]:
-        """The describe of *object_name* (its fields and their options).
+        """The describe of *object_name* (its fields and their options); ``{}`` when
+        the answer holds none.
 
         Raises:
             FxiaokeRequestError: the tenant has no such object.
         """
         answer = self.call(DESCRIBE_PATH, {"apiName": object_name}, object_name=object_name)
         data = answer.get("data") or {}
-        describe = data.get("describe") if isinstance(data, dict) else None
-        return describe if isinstance(describe, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        describe = data.get("describe")
+        if isinstance(describe, dict):
+            return describe
+        # The answer's shape is not documented: the describe may be ``data`` itself.
+        return data if "fields" in data else {}
 
     def create(self, object_name: str, values: Mapping[str, Any]) -> str:
         """Create one record and return its id (never retried once sent: see :meth:`call`)."""
@@ -502,7 +609,9 @@ class FxiaokeClient:
         answer = self.call(
             data_path(object_name, "create"), payload, object_name=object_name, idempotent=False
         )
-        record_id = answer.get("dataId")
+        data = answer.get("data")
+        nested = data if isinstance(data, dict) else {}
+        record_id = answer.get("dataId") or nested.get("dataId") or nested.get("_id")
         if not record_id:
             raise FxiaokeRequestError(
                 f"{self.settings.uri}: create {object_name}: the answer holds no dataId",
@@ -518,6 +627,58 @@ class FxiaokeClient:
         self.call(
             data_path(object_name, "update"), payload, object_name=object_name, record_id=record_id
         )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or ``None`` (empty, not JSON, not an object)."""
+    try:
+        if response.charset_encoding and response.charset_encoding.lower() not in {
+            "utf-8",
+            "utf8",
+        }:
+            answer = json.loads(response.text, parse_float=Decimal)  # a declared GBK…
+        else:
+            answer = json.loads(response.content, parse_float=Decimal)
+    except (ValueError, LookupError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (seconds or an HTTP date), if valid."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _token_value(answer: Mapping[str, Any], names: Sequence[str]) -> Any:
+    """The first of *names* in a token answer, at the top or under ``data``."""
+    data = answer.get("data")
+    for place in (answer, data if isinstance(data, Mapping) else {}):
+        for name in names:
+            if place.get(name) not in (None, ""):
+                return place[name]
+    return None
+
+
+def _offset(payload: Mapping[str, Any]) -> int:
+    """The ``offset`` of a query payload (0 for every other call)."""
+    data = payload.get("data")
+    info = data.get("search_query_info") if isinstance(data, Mapping) else None
+    try:
+        return int(info.get("offset") or 0) if isinstance(info, Mapping) else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def _code(answer: Mapping[str, Any]) -> int:

@@ -12,7 +12,7 @@ record aside here, with the reason and the record exactly as the CRM gave it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# The vendor's home time zone, in which a date field's day is read.
+_BEIJING: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 _NUMERIC_TYPES: Final = frozenset({"number", "currency", "percentile"})
 _CHANNEL_WORDS: Final = (
     ("电话", "call"),
@@ -94,7 +96,11 @@ def fields_from_describe(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
     if isinstance(raw_fields, Mapping):
         items = raw_fields.items()
     elif isinstance(raw_fields, list):
-        items = ((field.get("api_name"), field) for field in raw_fields if isinstance(field, dict))
+        items = (
+            (field.get("api_name") or field.get("apiName"), field)
+            for field in raw_fields
+            if isinstance(field, dict)
+        )
     else:
         return {}
     fields: dict[str, FieldInfo] = {}
@@ -129,8 +135,18 @@ def epoch_ms_datetime(value: Any) -> datetime:
 
 
 def epoch_ms_date(value: Any) -> str:
-    """The UTC calendar day of an epoch-milliseconds value, ``YYYY-MM-DD``."""
-    return epoch_ms_datetime(value).date().isoformat()
+    """The calendar day of a date field's epoch-milliseconds value, ``YYYY-MM-DD``.
+
+    A date is stored as the milliseconds of a midnight: Beijing's, UTC's, or the
+    tenant's own. Read in Beijing time, each of those (and any midnight from
+    UTC-12 to UTC+8) is still its own day; read in UTC, Beijing's is the day before.
+
+    >>> epoch_ms_date(1740758400000)  # 2025-03-01 00:00 in Beijing
+    '2025-03-01'
+    >>> epoch_ms_date(1740787200000)  # 2025-03-01 00:00 UTC
+    '2025-03-01'
+    """
+    return epoch_ms_datetime(value).astimezone(_BEIJING).date().isoformat()
 
 
 def exact_decimal(value: Any) -> str:

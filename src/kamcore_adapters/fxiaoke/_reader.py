@@ -24,7 +24,11 @@ import attrs
 from kamcore.errors import SourceError
 from kamcore.fileformat import Quarantined
 from kamcore_adapters.fxiaoke._client import FxiaokeClient, condition
-from kamcore_adapters.fxiaoke._errors import FxiaokeQuotaError, FxiaokeRequestError
+from kamcore_adapters.fxiaoke._errors import (
+    FxiaokePermissionError,
+    FxiaokeQuotaError,
+    FxiaokeRequestError,
+)
 from kamcore_adapters.fxiaoke._mapping import Children, FieldInfo, client_file, fields_from_describe
 from kamcore_adapters.fxiaoke._settings import Settings
 
@@ -148,7 +152,9 @@ class Reader:
     def _describe(self, object_name: str) -> dict[str, FieldInfo] | None:
         try:
             return fields_from_describe(self.client.describe(object_name))
-        except FxiaokeRequestError:
+        except (FxiaokeRequestError, FxiaokePermissionError):
+            # Which code a tenant without the object (or a user who may not see it)
+            # gets is not documented: either way, there is nothing to read there.
             return None
 
     def _detect_opportunity(self) -> str | None:
@@ -285,7 +291,7 @@ class Reader:
                 ):
                     mark = Mark(mark.modified, str(page[-1]["_id"]))
                     yield page, mark
-            rows = self.client.query(
+            rows, served = self.client.query_page(
                 object_name,
                 filters=[condition(MODIFIED, "GT", mark.modified)] if mark is not None else [],
                 orders=[(MODIFIED, True), ("_id", True)],
@@ -296,7 +302,7 @@ class Reader:
                 return
             mark = _mark(rows[-1])
             yield rows, mark
-            if len(rows) < size:
+            if len(rows) < served:
                 return
 
     # -- the read ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_FIELDS",
     "DEFAULT_HOST",
     "SCHEME",
+    "SETTINGS",
     "WRITEBACK_OBJECTS",
     "AuthStyle",
     "Settings",
@@ -77,6 +79,34 @@ DEFAULT_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 """Where each kamcore value is read from, by ``record_target``; override with ``field_<record_target>``."""
+
+SETTINGS: Final = frozenset(
+    {
+        "host",
+        "auth",
+        "app_id",
+        "app_secret",
+        "permanent_code",
+        "user_id",
+        "corp_id",
+        "tiers",
+        "facts",
+        "channels",
+        "default_channel",
+        "currency",
+        "opportunity_object",
+        "writeback_object",
+        "action_key_field",
+        "active_record_type",
+        "update_account_level",
+        "token_cache",
+        "calls_per_window",
+        "window_seconds",
+        "timeout",
+        "page_size",
+    }
+)
+"""Every setting a profile may have, besides the ``field_<record_target>`` mapping."""
 
 _FALSE: Final = frozenset({"", "0", "false", "no", "off"})
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
@@ -161,6 +191,33 @@ def _required(raw: Mapping[str, str], key: str, profile: str) -> str:
     return value
 
 
+def _known(key: str) -> bool:
+    return key in SETTINGS or key.startswith("field_")
+
+
+def _unknown(raw: Mapping[str, str], profile: str) -> None:
+    # A misspelt setting must not pass unnoticed: "base_url" instead of "host" would
+    # send a sandbox's test run to the production tenant.
+    unknown = sorted(key for key in raw if not _known(key))
+    if unknown:
+        raise SourceError(
+            f"{SCHEME}:{profile}: unknown setting {', '.join(unknown)} in [{SCHEME}.{profile}] "
+            f"or a KAMCORE_{SCHEME.upper()}_… variable "
+            f"(known: {', '.join(sorted(SETTINGS))} and field_…)"
+        )
+
+
+def _host(raw: Mapping[str, str], profile: str) -> str:
+    host = raw.get("host", DEFAULT_HOST).strip().rstrip("/")
+    parts = urlsplit(host)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        raise SourceError(
+            f"{SCHEME}:{profile}: host must be a URL such as {DEFAULT_HOST} "
+            "(a sandbox's may end in a path)"
+        )
+    return host
+
+
 def _default_token_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "kamcore" / "fxiaoke"
@@ -204,7 +261,7 @@ class Settings:
 
     Attributes:
         profile: the profile name (``prod`` in ``fxiaoke:prod``).
-        host: the API's base URL, without a trailing ``/``.
+        host: the API's base URL (``https://…``, perhaps with a path), without a trailing ``/``.
         auth: ``corp_access_token`` (legacy, token in the body) or ``bearer``.
         app_id: the app's ``FSAID_…`` id.
         app_secret: the app secret.
@@ -274,9 +331,10 @@ class Settings:
         """Read the settings of *profile* from its flat string settings.
 
         Raises:
-            SourceError: a setting is missing or malformed; the message names the
-                setting, never its value.
+            SourceError: a setting is missing, unknown or malformed; the message
+                names the setting, never its value.
         """
+        _unknown(raw, profile)
         channels, default_channel = _channels(raw, profile)
         key_field = raw.get("action_key_field", "kamcore_key__c")
         if not key_field.endswith("__c") or not _KEY.match(key_field):
@@ -290,7 +348,7 @@ class Settings:
         cache = raw.get("token_cache")
         return cls(
             profile=profile,
-            host=raw.get("host", DEFAULT_HOST).rstrip("/"),
+            host=_host(raw, profile),
             auth=_choice(raw, "auth", profile, AUTH_STYLES),  # type: ignore[arg-type]
             app_id=_required(raw, "app_id", profile),
             app_secret=Secret(_required(raw, "app_secret", profile)),
@@ -324,7 +382,8 @@ class Settings:
     @classmethod
     def load(cls, profile: str, *, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings of *profile* from ``$KAMCORE_CONFIG`` and the environment."""
-        return cls.from_mapping(profile, profile_config(SCHEME, profile, environ=environ))
+        raw = profile_config(SCHEME, profile, environ=environ, known=_known)
+        return cls.from_mapping(profile, raw)
 
     def tier_of(self, level: str | None, label: str | None) -> str | None:
         """The kamcore tier of an ``account_level`` option value (its label when unmapped)."""

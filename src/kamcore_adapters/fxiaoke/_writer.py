@@ -35,6 +35,12 @@ __all__ = [
 
 SCHEDULE_LENGTH: Final = timedelta(minutes=30)
 """How long a schedule entry written back lasts."""
+SEARCH_SETTLE_SECONDS: Final = 3.0
+"""How long to wait before looking for a record whose create got no clear answer.
+
+Queries may be served by a search index that shows a new record a moment after
+it was created (not documented either way); looking at once could miss it and
+create it twice."""
 _CREATE_ATTEMPTS: Final = 3
 
 logger = logging.getLogger("kamcore_adapters.fxiaoke")
@@ -101,7 +107,9 @@ def _create(client: FxiaokeClient, action: Action, now: datetime) -> str:
         try:
             return client.create(settings.writeback_object, values)
         except FxiaokeUncertainError:
-            # The create may have happened: look before sending it again.
+            # The create may have happened: look (once the index has caught up) before
+            # sending it again.
+            client.pause(SEARCH_SETTLE_SECONDS)
             existing = find_actions(client, [action.key]).get(action.key)
             if existing is not None:
                 return existing

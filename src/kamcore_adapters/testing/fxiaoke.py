@@ -30,6 +30,13 @@ What it imitates:
   Beijing time (30002);
 - describe with select options, create / update / get.
 
+Where the vendor's documentation allows more than one behaviour, the
+constructor chooses (the defaults follow the documentation most literally), so
+that a client can be tested against other faithful servers: the HTTP status of
+errors, the code for an expired token, the shape of token, describe and create
+answers, a page size the server clamps, ``null`` for empty fields, extra
+read-only fields, the length of ids, ``errorCode`` as text, and the charset.
+
 Faults: HTTP-level ones through :attr:`LoopbackServer.faults` (an ``errorCode``
 answer is ``faults.add(path, "status", status=200, body=error_answer(30004))``),
 and :meth:`LocalFxiaoke.trigger` to run code (advance the clock, kill a client)
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -84,6 +92,10 @@ RATE_EXCEEDED: Final = 30004
 DAILY_QUOTA: Final = 30002
 BAD_REQUEST: Final = 10005  # UNVERIFIED: the vendor's "parameter error" code
 OBJECT_NOT_FOUND: Final = 10007  # UNVERIFIED
+
+TokenEnvelope = Literal["flat", "nested", "bare"]
+"""How a token answer is laid out: ``flat`` (``errorCode`` and the token side by side),
+``nested`` (the token under ``data``) or ``bare`` (no ``errorCode`` at all, as OAuth servers do)."""
 
 OFFSET_WALL: Final = 10_000
 MAX_LIMIT: Final = 100
@@ -197,6 +209,39 @@ class LocalFxiaoke:
         token_delay: seconds each token request takes (to widen races in tests).
         opportunity_object: which opportunity object the tenant has
             (``NewOpportunityObj`` or ``OpportunityObj``).
+        error_status: the HTTP status of ``errorCode`` refusals (the vendor says
+            200; a gateway in front of it may not).
+        expired_token_code: the code for a missing or expired token (20016; the
+            vendor's table gives 10013 for a missing token too).
+        token_envelope: the layout of a successful token answer (see :data:`TokenEnvelope`).
+        token_keys: ``camel`` (``accessToken``, ``expiresIn``) or ``snake``
+            (``access_token``, ``expires_in``) names in token answers.
+        token_names_tenant: whether the token answer holds ``corpId`` / ``ea``.
+        max_limit: the largest page served.
+        clamp_limit: serve at most *max_limit* records when more are asked (and say
+            so in the answer's ``limit``) instead of refusing the query.
+        include_null: answer with ``null`` for empty fields, as if every query
+            asked for ``includeNull``.
+        read_extras: add read-only fields to every record read (``owner__r``,
+            ``life_status``, ``version``…), as real tenants do.
+        id_lengths: the lengths of new record ids, used in turn (24 and 32 hex
+            characters are both documented).
+        codes_as_text: send ``errorCode`` as a string (``"0"``).
+        describe_layout: ``nested`` (``data.describe.fields`` by api name) or
+            ``flat`` (``data.fields`` as a list).
+        create_layout: ``flat`` (``dataId`` beside ``errorCode``) or ``nested``
+            (``data._id``).
+        charset: the charset of every answer (declared in its ``Content-Type``).
+        keep_alive: keep connections open between requests (``False`` closes each
+            after its answer).
+        honour_projection: answer with only the fields of ``fieldProjection``
+            (``False`` sends every field, as a server may).
+        missing_object_code: the code for an object the tenant does not have (not
+            documented: 10007 here).
+        search_lag: seconds before a created record shows in queries (a search
+            index behind ``query``; ``get`` sees it at once).
+        token_lifetime: seconds a token lives (7,200 documented); the same token
+            is given again for the first 11/12 of that (6,600 s of 7,200).
 
     Attributes:
         token_calls: token requests answered with a token.
@@ -218,6 +263,25 @@ class LocalFxiaoke:
         daily_quota: int | None = None,
         token_delay: float = 0.0,
         opportunity_object: str = "NewOpportunityObj",
+        error_status: int = 200,
+        expired_token_code: int = TOKEN_INVALID,
+        token_envelope: TokenEnvelope = "flat",
+        token_keys: Literal["camel", "snake"] = "camel",
+        token_names_tenant: bool = True,
+        max_limit: int = MAX_LIMIT,
+        clamp_limit: bool = False,
+        include_null: bool = False,
+        read_extras: bool = False,
+        id_lengths: tuple[int, ...] = (24,),
+        codes_as_text: bool = False,
+        describe_layout: Literal["nested", "flat"] = "nested",
+        create_layout: Literal["flat", "nested"] = "flat",
+        charset: str = "utf-8",
+        keep_alive: bool = True,
+        honour_projection: bool = True,
+        missing_object_code: int = OBJECT_NOT_FOUND,
+        search_lag: float = 0.0,
+        token_lifetime: float = TOKEN_LIFETIME,
     ) -> None:
         self._now: Callable[[], float] = clock.now if clock is not None else time.time
         self.app_id = app_id
@@ -229,6 +293,26 @@ class LocalFxiaoke:
         self.token_rate = token_rate
         self.daily_quota = daily_quota
         self.token_delay = token_delay
+        self.error_status = error_status
+        self.expired_token_code = expired_token_code
+        self.token_envelope = token_envelope
+        self.token_keys = token_keys
+        self.token_names_tenant = token_names_tenant
+        self.max_limit = max_limit
+        self.clamp_limit = clamp_limit
+        self.include_null = include_null
+        self.read_extras = read_extras
+        self.id_lengths = id_lengths
+        self.codes_as_text = codes_as_text
+        self.describe_layout = describe_layout
+        self.create_layout = create_layout
+        self.charset = charset
+        self.keep_alive = keep_alive
+        self.honour_projection = honour_projection
+        self.missing_object_code = missing_object_code
+        self.search_lag = search_lag
+        self.token_lifetime = token_lifetime
+        self._reissue_after = token_lifetime * TOKEN_REISSUE_AFTER / TOKEN_LIFETIME
         self._lock = threading.RLock()
         self._tables: dict[str, _Table] = {}
         for name in (*_PRESET_OBJECTS, opportunity_object):
@@ -288,8 +372,9 @@ class LocalFxiaoke:
 
     def _new_id(self, object_name: str) -> str:
         self._counter += 1
+        length = self.id_lengths[self._counter % len(self.id_lengths)]
         # Ids look random, so _id order is not creation order: keyset paging must not care.
-        return hashlib.sha1(f"{object_name}:{self._counter}".encode()).hexdigest()[:24]
+        return hashlib.sha1(f"{object_name}:{self._counter}".encode()).hexdigest()[:length]
 
     def add(self, object_name: str, /, **fields: Any) -> str:
         """Store a record as the CRM would (values in API form: times in ms, numbers as
@@ -386,12 +471,24 @@ class LocalFxiaoke:
                 user = self._authenticate(request, body)
                 self._count(path)
                 payload = route(path, body, user)
+            status = 200
         except _Refusal as refusal:
-            payload = error_answer(refusal.code, refusal.message)
+            payload, status = error_answer(refusal.code, refusal.message), self.error_status
         except (ValueError, TypeError, KeyError) as error:
             payload = error_answer(BAD_REQUEST, f"bad request: {type(error).__name__}")
+            status = self.error_status
         self._fire(path, "after")
-        return Response.json(200, payload)
+        return self._answer(status, payload)
+
+    def _answer(self, status: int, payload: dict[str, Any]) -> Response:
+        if self.codes_as_text and "errorCode" in payload:
+            payload = {**payload, "errorCode": str(payload["errorCode"])}
+        headers = {"Content-Type": f"application/json;charset={self.charset}"}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
+        return Response(
+            status, json.dumps(payload, ensure_ascii=False).encode(self.charset), headers
+        )
 
     def _routes(self) -> dict[str, Callable[[str, dict[str, Any], str], dict[str, Any]]]:
         routes: dict[str, Callable[[str, dict[str, Any], str], dict[str, Any]]] = {
@@ -431,28 +528,29 @@ class LocalFxiaoke:
         style = "bearer" if path == BEARER_TOKEN_PATH else "legacy"
         now = self._now()
         issued = self._issued.get(style)
-        if issued is None or now - issued[1] >= TOKEN_REISSUE_AFTER:
+        if issued is None or now - issued[1] >= self._reissue_after:
             issued = (secrets.token_hex(16), now)
             self._issued[style] = issued
-            self._valid[issued[0]] = (style, now + TOKEN_LIFETIME)
+            self._valid[issued[0]] = (style, now + self.token_lifetime)
         self.token_calls += 1
         token, issued_at = issued
-        expires_in = int(issued_at + TOKEN_LIFETIME - now)
-        if style == "bearer":
-            return {
-                "errorCode": 0,
-                "errorMessage": "success",
-                "accessToken": token,
-                "expiresIn": expires_in,
-                "ea": self.ea,
-            }
-        return {
-            "errorCode": 0,
-            "errorMessage": "success",
-            "corpAccessToken": token,
-            "corpId": self.corp_id,
-            "expiresIn": expires_in,
+        snake = self.token_keys == "snake"
+        fields: dict[str, Any] = {
+            ("expires_in" if snake else "expiresIn"): int(issued_at + self.token_lifetime - now)
         }
+        if style == "bearer":
+            fields["access_token" if snake else "accessToken"] = token
+            tenant = {"ea": self.ea}
+        else:
+            fields["corp_access_token" if snake else "corpAccessToken"] = token
+            tenant = {("corp_id" if snake else "corpId"): self.corp_id}
+        if self.token_names_tenant:
+            fields |= tenant
+        if self.token_envelope == "bare":
+            return fields
+        if self.token_envelope == "nested":
+            return {"errorCode": 0, "errorMessage": "success", "data": fields}
+        return {"errorCode": 0, "errorMessage": "success", **fields}
 
     def _authenticate(self, request: Request, body: Mapping[str, Any]) -> str:
         header = request.headers.get("authorization")
@@ -474,7 +572,7 @@ class LocalFxiaoke:
         with self._lock:
             valid = self._valid.get(token)
             if valid is None or valid[0] != style or valid[1] <= self._now():
-                raise _Refusal(TOKEN_INVALID, "token missing or expired")
+                raise _Refusal(self.expired_token_code, "token missing or expired")
             if user not in self._users:
                 raise _Refusal(USER_NOT_FOUND, "user not found")
         return user
@@ -506,7 +604,7 @@ class LocalFxiaoke:
 
     def _table(self, path: str, name: Any) -> _Table:
         if not isinstance(name, str) or name not in self._tables:
-            raise _Refusal(OBJECT_NOT_FOUND, f"object {name!r} does not exist")
+            raise _Refusal(self.missing_object_code, f"object {name!r} does not exist")
         if name.endswith("__c") != ("/custom/" in path):
             raise _Refusal(
                 BAD_REQUEST, "custom objects (…__c) use /cgi/crm/custom/v2/, others /cgi/crm/v2/"
@@ -522,7 +620,7 @@ class LocalFxiaoke:
         name = body.get("apiName") or (data.get("apiName") if isinstance(data, dict) else None)
         with self._lock:
             if name not in self._tables:
-                raise _Refusal(OBJECT_NOT_FOUND, f"object {name!r} does not exist")
+                raise _Refusal(self.missing_object_code, f"object {name!r} does not exist")
             table = self._tables[name]
             fields = {
                 field: {
@@ -536,11 +634,11 @@ class LocalFxiaoke:
                 }
                 for field, spec in table.fields.items()
             }
-        return {
-            "errorCode": 0,
-            "errorMessage": "OK",
-            "data": {"describe": {"api_name": name, "fields": fields}},
-        }
+        if self.describe_layout == "flat":
+            described: dict[str, Any] = {"api_name": name, "fields": list(fields.values())}
+        else:
+            described = {"describe": {"api_name": name, "fields": fields}}
+        return {"errorCode": 0, "errorMessage": "OK", "data": described}
 
     def _list_objects(self, path: str, body: dict[str, Any], user: str) -> dict[str, Any]:
         with self._lock:
@@ -553,16 +651,18 @@ class LocalFxiaoke:
         info = data.get("search_query_info") or {}
         limit = int(info.get("limit", 20))
         offset = int(info.get("offset", 0))
-        if not 1 <= limit <= MAX_LIMIT:
-            raise _Refusal(BAD_REQUEST, f"limit must be 1 to {MAX_LIMIT}")
+        if self.clamp_limit:
+            limit = max(1, min(limit, self.max_limit))
+        if not 1 <= limit <= self.max_limit:
+            raise _Refusal(BAD_REQUEST, f"limit must be 1 to {self.max_limit}")
         if offset > OFFSET_WALL or offset % limit:
             raise _Refusal(OFFSET_OUT_OF_RANGE, f"offset out of range {OFFSET_WALL}")
         filters = [_Filter.read(raw) for raw in info.get("filters") or ()]
         orders = [
             (str(o["fieldName"]), bool(o.get("isAsc", True))) for o in info.get("orders") or ()
         ]
-        projection = info.get("fieldProjection")
-        include_null = bool(info.get("includeNull") or data.get("includeNull"))
+        projection = info.get("fieldProjection") if self.honour_projection else None
+        include_null = self.include_null or bool(info.get("includeNull") or data.get("includeNull"))
         with self._lock:
             table = self._table(path, data.get("dataObjectApiName"))
             rows, total = _select(
@@ -571,15 +671,21 @@ class LocalFxiaoke:
                 orders,
                 offset=offset,
                 limit=limit,
-                visible=lambda record: self._visible(user, record),
+                visible=lambda record: self._visible(user, record) and self._indexed(record),
             )
-            listed = [_shown(row, projection, include_null) for row in rows]
+            listed = [self._read(table, row, projection, include_null) for row in rows]
         return {
             "errorCode": 0,
             "errorMessage": "OK",
             "traceId": secrets.token_hex(8),
             "data": {"dataList": listed, "offset": offset, "limit": limit, "total": total},
         }
+
+    def _indexed(self, record: Mapping[str, Any]) -> bool:
+        if not self.search_lag:
+            return True
+        created = _number(record.get("create_time"))
+        return created is None or created <= self.now_ms() - self.search_lag * 1000
 
     def _get(self, path: str, body: dict[str, Any], user: str) -> dict[str, Any]:
         data = body["data"]
@@ -590,7 +696,24 @@ class LocalFxiaoke:
                 raise _Refusal(BAD_REQUEST, "no such record")
             if not self._visible(user, record):
                 raise _Refusal(NO_DATA_PERMISSION, "无此操作的数据权限")
-            return {"errorCode": 0, "errorMessage": "OK", "data": _shown(record, None, False)}
+            shown = self._read(table, record, None, self.include_null)
+            return {"errorCode": 0, "errorMessage": "OK", "data": shown}
+
+    def _read(
+        self, table: _Table, record: Mapping[str, Any], projection: Any, include_null: bool
+    ) -> dict[str, Any]:
+        """A record as a read shows it: projected, empty fields left out or ``null``, extras added."""
+        shown = _shown(record, projection, include_null)
+        if include_null and not (isinstance(projection, list) and projection):
+            shown = dict.fromkeys(table.fields) | shown
+        if self.read_extras:
+            shown |= {"life_status": "normal", "lock_status": "0", "version": "3"}
+            for field, value in list(shown.items()):
+                if isinstance(value, list) and value and field in ("owner", "created_by"):
+                    shown[f"{field}__r"] = {"id": value[0], "name": f"员工{value[0]}"}
+                elif field == "account_id" and value:
+                    shown["account_id__r"] = f"客户 {value}"
+        return shown
 
     def _create(self, path: str, body: dict[str, Any], user: str) -> dict[str, Any]:
         values = dict(body["data"]["object_data"])
@@ -607,6 +730,8 @@ class LocalFxiaoke:
                 "last_modified_time": now,
             }
             table.put(record)
+        if self.create_layout == "nested":
+            return {"errorCode": 0, "errorMessage": "OK", "data": {"_id": record["_id"]}}
         return {"errorCode": 0, "errorMessage": "OK", "dataId": record["_id"]}
 
     def _update(self, path: str, body: dict[str, Any], user: str) -> dict[str, Any]:
