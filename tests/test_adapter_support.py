@@ -275,7 +275,8 @@ def _get(url: str) -> tuple[int, bytes]:
         with urllib.request.urlopen(url, timeout=5) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        with error:
+            return error.code, error.read()
 
 
 def test_the_loopback_server_answers_records_and_injects_faults() -> None:
@@ -298,6 +299,7 @@ def test_the_loopback_server_answers_records_and_injects_faults() -> None:
         request = urllib.request.Request(f"{server.url}/crm/v8/Tasks", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
+        refused.value.close()
         assert refused.value.code == 503
         assert hits == ["GET", "POST"]  # handled: the POST took effect all the same
         server.handler = _echo
