@@ -6,7 +6,10 @@ rule set, ``kamcore review`` checks every account against the service
 principles and prints the agenda, and ``kamcore rules check`` validates a rule
 set. ``kamcore sync`` loads what changed in a source since the last sync,
 ``kamcore push`` creates the actions of a review in a sink (a CRM, a file) once
-however often it runs, and ``kamcore plugins`` lists the installed plugins.
+however often it runs, ``kamcore notices`` drafts the written notices to clients
+that slipped promises and moved dates call for, and ``kamcore plugins`` lists the
+installed plugins. ``--lang`` writes findings, reports and notices in en, zh, ru,
+uk or bg.
 ``docs/cli.md`` describes every option and exit code.
 """
 
@@ -29,9 +32,17 @@ from kamcore.classification import load_classifier
 from kamcore.cli._accounts import account_summaries, accounts_table
 from kamcore.cli._classify import classification_table, classification_texts, rules_summary
 from kamcore.cli._clientfile import client_file_text
+from kamcore.cli._generate import add_generate_command, generate_command
 from kamcore.cli._messages import error_lines, quarantine_lines
 from kamcore.cli._moment import default_moment, parse_as_of
-from kamcore.cli._review import agenda_markdown, agenda_table, for_owner, resolve_owner
+from kamcore.cli._notices import add_lang_option, notices_json, notices_text
+from kamcore.cli._review import (
+    agenda_document,
+    agenda_markdown,
+    agenda_table,
+    for_owner,
+    resolve_owner,
+)
 from kamcore.cli._sync import (
     DEFAULT_LEDGER,
     DEFAULT_TENANT,
@@ -43,8 +54,11 @@ from kamcore.cli._sync import (
     sync_command,
     tenant_name,
 )
+from kamcore.escalation import escalate, load_policy
 from kamcore.fileformat import encode_client_file
+from kamcore.i18n import messages
 from kamcore.model import Portfolio
+from kamcore.notices import draft_notices
 from kamcore.plugins import get_plugin_manager
 from kamcore.report import department_head_report
 from kamcore.review import review
@@ -81,8 +95,8 @@ def _add_common_options(
     parser.add_argument(
         "--format",
         choices=formats,
-        default="table",
-        help="output format (default: table)",
+        default=formats[0],
+        help=f"output format (default: {formats[0]})",
     )
     parser.add_argument(
         "--as-of",
@@ -139,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common_options(review_, formats=("table", "json", "markdown"))
     _add_rules_option(review_)
+    _add_policy_option(review_)
+    add_lang_option(review_, purpose="write findings, severities and actions in this language")
     review_.add_argument(
         "--owner",
         metavar="NAME",
@@ -153,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common_options(report, formats=("markdown", "json", "html"))
     _add_rules_option(report)
+    _add_policy_option(report)
+    add_lang_option(
+        report, purpose="write the report's headings, labels and states in this language"
+    )
     report.add_argument(
         "--period",
         choices=("week", "month"),
@@ -162,6 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--out", metavar="FILE", help="write the report to FILE instead of standard output"
+    )
+    notices = commands.add_parser(
+        "notices",
+        help="draft the written notices clients are owed",
+        description="Review SOURCE and draft a written notice for every promise that slipped "
+        "or agreed date that moved without one: explanation, apology and new date, in each "
+        "contact's language. Slots the timeline cannot fill are left in brackets.",
+    )
+    _add_common_options(notices, formats=("text", "json"))
+    notices.set_defaults(format="text")
+    _add_rules_option(notices)
+    add_lang_option(
+        notices,
+        purpose="write every notice in this language (default: each "
+        "contact's own language, else English)",
     )
     rules = commands.add_parser("rules", help="work with rule sets", description="Rule sets.")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
@@ -176,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(source=None, collect=False)
     _add_sync_commands(commands)
+    add_generate_command(commands)
     return parser
 
 
@@ -202,7 +238,9 @@ def _add_sync_commands(commands: Any) -> None:
         help="load what changed in a source since the last sync",
         description="Load what changed in SOURCE since the last sync (the cursor the ledger "
         "kept), keep the new cursor and print a summary. A source whose plugin cannot load "
-        "changes is loaded in full. Invalid records are quarantined and listed on stderr.",
+        "changes is loaded in full. Invalid records are quarantined and listed on stderr. "
+        "Exit code 1 when the source stopped early (an API quota used up): what was read is "
+        "kept and the next sync resumes from the cursor.",
     )
     sync.add_argument(
         "source", metavar="SOURCE", help="the source: a plugin URI (zoho:…), a file or folder"
@@ -219,6 +257,12 @@ def _add_sync_commands(commands: Any) -> None:
         "--strict",
         action="store_true",
         help="refuse the source if any record is invalid (default: quarantine invalid records)",
+    )
+    sync.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the source's progress on stderr (shown anyway when stderr is a terminal)",
     )
     # Quarantining is the default here, so errors never suggest --collect.
     sync.set_defaults(collect=True)
@@ -285,6 +329,15 @@ def _add_rules_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_policy_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="a TOML or JSON escalation policy: the ladder, its delays and the business "
+        "calendar (default: kamcore's default policy)",
+    )
+
+
 def _emit(lines: Sequence[str], *, stream: Any = None) -> None:
     for line in lines:
         print(line, file=stream)
@@ -330,27 +383,34 @@ def _classify(args: argparse.Namespace) -> list[str]:
 def _review(args: argparse.Namespace) -> list[str]:
     portfolio, moment = _load(args)
     owner = resolve_owner(portfolio, args.owner) if args.owner is not None else None
+    policy = load_policy(args.policy)
     agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
     if owner is not None:
         agenda = for_owner(agenda, portfolio, owner)
+    escalations = {e.finding.key: e for e in escalate(agenda, policy, portfolio=portfolio)}
     if args.format == "json":
-        return _json(agenda.as_dict())
+        return _json(agenda_document(agenda, escalations))
+    texts = messages(args.lang) if args.lang else None
     if args.format == "markdown":
-        return agenda_markdown(agenda, portfolio)
-    return agenda_table(agenda, portfolio)
+        return agenda_markdown(agenda, portfolio, escalations, texts)
+    return agenda_table(agenda, portfolio, escalations, texts)
 
 
 def _report(args: argparse.Namespace) -> list[str]:
     portfolio, moment = _load(args)
     made = department_head_report(
-        portfolio, moment, period=args.period, classifier=load_classifier(args.rules)
+        portfolio,
+        moment,
+        period=args.period,
+        classifier=load_classifier(args.rules),
+        policy=load_policy(args.policy),
     )
     if args.format == "json":
         text = json.dumps(made.as_dict(), ensure_ascii=False, indent=2)
     elif args.format == "html":
-        text = made.as_html()
+        text = made.as_html(messages(args.lang) if args.lang else None)
     else:
-        text = made.as_markdown()
+        text = made.as_markdown(messages(args.lang) if args.lang else None)
     if args.out is None:
         return [text]
     try:
@@ -358,6 +418,15 @@ def _report(args: argparse.Namespace) -> list[str]:
     except OSError as error:
         raise KamcoreError(f"{args.out}: cannot write ({error.strerror or error})") from None
     return [f"wrote {args.out}"]
+
+
+def _notices(args: argparse.Namespace) -> list[str]:
+    portfolio, moment = _load(args)
+    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
+    drafts = draft_notices(agenda, portfolio, language=args.lang)
+    if args.format == "json":
+        return _json(notices_json(drafts))
+    return notices_text(drafts)
 
 
 def _rules(args: argparse.Namespace) -> list[str]:
@@ -380,10 +449,12 @@ _COMMANDS: dict[str, _Command] = {
     "classify": _classify,
     "review": _review,
     "report": _report,
+    "notices": _notices,
     "rules": _rules,
     "sync": sync_command,
     "push": push_command,
     "plugins": _plugins,
+    "generate": generate_command,
 }
 
 

@@ -6,7 +6,14 @@ files, HTTP bodies or database rows all share the same validation.
 
 from __future__ import annotations
 
-from kamcore.fileformat.decode import FORMAT, VERSION, LoadResult, Quarantined, decode_portfolio
+from kamcore.fileformat.decode import (
+    FORMAT,
+    VERSION,
+    LoadResult,
+    Quarantined,
+    decode_portfolio,
+    decode_portfolio_stream,
+)
 from kamcore.fileformat.encode import (
     dumps_portfolio,
     encode_client_file,
@@ -20,6 +27,7 @@ __all__ = [
     "LoadResult",
     "Quarantined",
     "decode_portfolio",
+    "decode_portfolio_stream",
     "dumps_portfolio",
     "encode_client_file",
     "encode_event",

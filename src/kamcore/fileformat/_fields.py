@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -72,7 +73,9 @@ def read_text(value: Any) -> str:
         raise BadValue(f"expected a string, got {_json_type(value)}")
     if not value.strip():
         raise BadValue("must not be blank")
-    return value
+    # Names, owners, channels, topics and references repeat across thousands of
+    # records; the JSON parser gives each its own copy, one interned string serves all.
+    return sys.intern(value) if type(value) is str else value
 
 
 def read_bool(value: Any) -> bool:
@@ -287,30 +290,69 @@ def _make_plan(cls: type) -> tuple[FieldPlan, ...]:
     return tuple(plans)
 
 
-def read_fields(cls: type, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+_MISSING: Any = object()
+
+
+class _Table:
+    """A class's fields by name, for reading records of it quickly."""
+
+    def __init__(self, plans: tuple[FieldPlan, ...], skip: frozenset[str]) -> None:
+        self.by_name = {field.name: field for field in plans}
+        self.required = frozenset(field.name for field in plans if field.required)
+        self.allowed = frozenset(self.by_name) | skip
+
+
+_TABLES: dict[tuple[type, frozenset[str]], _Table] = {}
+
+
+def read_fields(
+    cls: type, raw: Mapping[str, Any], *, skip: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Read *raw*'s keys into keyword arguments for *cls*.
+
+    Keys in *skip* are left alone: the caller reads them (an event's ``kind``).
 
     Returns:
         The arguments that read well, and ``(field, problem)`` pairs for the rest,
         including missing required fields and keys *cls* does not know.
     """
+    table = _TABLES.get((cls, skip))
+    if table is None:
+        table = _TABLES[cls, skip] = _Table(plan(cls), skip)
+    # The usual record is sound: read just the keys it has. Problems are rare,
+    # and the full pass below reports them all in field order.
+    if raw.keys() <= table.allowed and table.required <= raw.keys():
+        fields: dict[str, Any] = {}
+        try:
+            for key, value in raw.items():
+                field = table.by_name.get(key)
+                if field is not None and not (value is None and field.optional):
+                    fields[key] = field.read(value)
+        except BadValue:
+            pass
+        else:
+            return fields, []
+    return _read_every_field(cls, raw, table.allowed)
+
+
+def _read_every_field(
+    cls: type, raw: Mapping[str, Any], allowed: frozenset[str]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     fields: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
-    known = set()
     for field in plan(cls):
-        known.add(field.name)
-        if field.name not in raw:
+        value = raw.get(field.name, _MISSING)
+        if value is _MISSING:
             if field.required:
                 problems.append((field.name, "missing"))
             continue
-        value = raw[field.name]
         if value is None and field.optional:
             continue
         try:
             fields[field.name] = field.read(value)
         except BadValue as bad:
             problems.append((field.name, str(bad)))
-    problems.extend((key, "unknown field") for key in raw if key not in known)
+    problems.extend((key, "unknown field") for key in raw if key not in allowed)
     return fields, problems
 
 

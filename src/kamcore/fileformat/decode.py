@@ -9,12 +9,13 @@ aside: a bad event costs that event, a bad account header costs the account.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal, Protocol, TypeVar
+from typing import IO, Any, Final, Literal, Protocol, TypeVar
 
 import attrs
 
 from kamcore.errors import InvalidValueError, PortfolioFormatError, Problem
 from kamcore.fileformat._fields import BadValue, read_datetime, read_fields
+from kamcore.fileformat._jsonstream import BadJSON, Streamed, read_object
 from kamcore.model import (
     EVENT_TYPES,
     Account,
@@ -28,7 +29,14 @@ from kamcore.model import (
 )
 from kamcore.model.timeline import reference_problem
 
-__all__ = ["FORMAT", "VERSION", "LoadResult", "Quarantined", "decode_portfolio"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "LoadResult",
+    "Quarantined",
+    "decode_portfolio",
+    "decode_portfolio_stream",
+]
 
 FORMAT: Final = "kamcore.portfolio"
 """The value of a portfolio document's ``format`` key."""
@@ -48,6 +56,7 @@ class _Identified(Protocol):
 U = TypeVar("U", bound=_Identified)
 
 _ACCOUNT_KEYS: Final = frozenset({"transactions", "events"})
+_EVENT_KEYS: Final = frozenset({"kind"})
 _TOP_KEYS: Final = frozenset({"format", "version", "exported_at", "staff", "accounts", "reports"})
 
 
@@ -128,18 +137,20 @@ class _Decoder:
         account_id: str | None = None,
         skip: frozenset[str] = frozenset(),
     ) -> T | None:
-        location, record_id = _label(path, raw)
         if not isinstance(raw, dict):
+            location = _label(path, raw)[0]
             self.set_aside(
                 kind, location, None, raw, [("", "expected an object")], account_id=account_id
             )
             return None
-        fields, problems = read_fields(cls, {k: v for k, v in raw.items() if k not in skip})
+        fields, problems = read_fields(cls, raw, skip=skip)
         if not problems:
             try:
                 return cls(**fields)
             except InvalidValueError as error:
                 problems.append((error.field, error.reason))
+        # Labels are built only for a record set aside: most records are fine.
+        location, record_id = _label(path, raw)
         self.set_aside(kind, location, record_id, raw, problems, account_id=account_id)
         return None
 
@@ -159,7 +170,7 @@ class _Decoder:
                 "event", location, record_id, raw, [(field, message)], account_id=account_id
             )
             return None
-        return self.record(cls, "event", path, raw, account_id=account_id, skip=frozenset({"kind"}))
+        return self.record(cls, "event", path, raw, account_id=account_id, skip=_EVENT_KEYS)
 
     def items(self, raw: Mapping[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
         value = raw.get(key, [])
@@ -237,6 +248,8 @@ class _Decoder:
     def timeline(self, label: str, raw: list[Any], account_id: str) -> list[Event]:
         first = len(self.quarantine)
         kept = self.checked_timeline(label, raw, account_id)
+        if len(self.quarantine) == first:
+            return kept
         # Reference problems are found after field problems; report both in
         # the order the events stand in the source.
         position = {_label(f"{label}.events[{i}]", item)[0]: i for i, item in enumerate(raw)}
@@ -280,15 +293,28 @@ class _Decoder:
         if not isinstance(document, dict):
             raise _Fatal(Problem("$", "expected a JSON object with a list of accounts"))
         self.header(document)
-        staff = self.kept(
-            "staff", self.records(StaffMember, "staff", self.items(document, "staff", ""))
-        )
-        read_files = [
-            (path, raw, client)
-            for path, raw in self.items(document, "accounts", "")
-            if (client := self.client_file(path, raw)) is not None
-        ]
-        files = {client.id: client for client in self.kept("account", read_files)}
+        staff = self.items(document, "staff", "")
+        accounts = _Accounts()
+        for path, raw in self.items(document, "accounts", ""):
+            accounts.add(path, raw)
+        return self.assemble(document, accounts, staff)
+
+    def assemble(
+        self,
+        document: Mapping[str, Any],
+        accounts: _Accounts,
+        staff_items: list[tuple[str, Any]] | None = None,
+    ) -> Portfolio:
+        """The portfolio from the header fields of *document* and the decoded *accounts*.
+
+        Staff, accounts and reports are reported in that order, whatever order
+        the document gives them in.
+        """
+        if staff_items is None:
+            staff_items = self.items(document, "staff", "")
+        staff = self.kept("staff", self.records(StaffMember, "staff", staff_items))
+        self.quarantine += accounts.quarantine
+        files = accounts.files
         read_reports = []
         for path, raw, report in self.records(
             Report, "report", self.items(document, "reports", "")
@@ -326,6 +352,38 @@ class _Decoder:
             problems.append(Problem("accounts", "missing"))
         if problems:
             raise _Fatal(*problems)
+
+
+class _Accounts:
+    """Client files decoded one account at a time, so the source need not be held whole.
+
+    The first account of each id is kept; a later one with the same id is set
+    aside, after the problems found inside the accounts, as :meth:`_Decoder.unique`
+    does for the other records.
+    """
+
+    def __init__(self) -> None:
+        self.decoder = _Decoder()
+        self.files: dict[str, ClientFile] = {}
+        self.duplicates: list[Quarantined] = []
+
+    def add(self, path: str, raw: Any) -> None:
+        client = self.decoder.client_file(path, raw)
+        if client is None:
+            return
+        if client.id in self.files:
+            problem = Problem(f"{_label(path, raw)[0]}.id", f"duplicate account id {client.id!r}")
+            location = _label(path, raw)[0]
+            self.duplicates.append(
+                Quarantined("account", location, client.id, None, (problem,), raw)
+            )
+        else:
+            self.files[client.id] = client
+
+    @property
+    def quarantine(self) -> list[Quarantined]:
+        """Every account, transaction and event set aside, in source order, then duplicates."""
+        return self.decoder.quarantine + self.duplicates
 
 
 def _reference(
@@ -374,6 +432,55 @@ def decode_portfolio(
     decoder.quarantine.extend(set_aside)
     try:
         portfolio = decoder.portfolio(document)
+    except _Fatal as fatal:
+        raise PortfolioFormatError(source, fatal.problems) from None
+    result = LoadResult(portfolio, tuple(decoder.quarantine))
+    if strict and result.quarantine:
+        raise PortfolioFormatError(source, result.problems)
+    return result
+
+
+def decode_portfolio_stream(stream: IO[str], *, source: str, strict: bool = True) -> LoadResult:
+    """Read a portfolio document from a text stream, one account at a time.
+
+    The result is the one :func:`decode_portfolio` gives for the parsed
+    document, but the document is never held whole: each account is turned
+    into the model as soon as it is read and its JSON dropped, so memory holds
+    the model and one account's JSON. Use it for large files.
+
+    Args:
+        stream: the document's text (open files with ``encoding="utf-8-sig"``).
+        source: how the caller names the source; it appears in errors.
+        strict: as for :func:`decode_portfolio`.
+
+    Returns:
+        The portfolio of valid records and the quarantine (always empty when strict).
+
+    Raises:
+        PortfolioFormatError: as for :func:`decode_portfolio`, and when the text is
+            not valid JSON, or names ``accounts`` twice.
+    """
+    accounts = _Accounts()
+    try:
+        document = read_object(
+            stream, "accounts", lambda index, raw: accounts.add(f"accounts[{index}]", raw)
+        )
+    except BadJSON as bad:
+        raise PortfolioFormatError(source, [Problem("$", f"not valid JSON: {bad}")]) from None
+    except RecursionError:
+        raise PortfolioFormatError(
+            source, [Problem("$", "not a portfolio: nested too deeply")]
+        ) from None
+    marker = document.get("accounts") if isinstance(document, dict) else None
+    if not isinstance(marker, Streamed):
+        # No list of accounts to stream: the whole-document reader says what is wrong.
+        return decode_portfolio(document, source=source, strict=strict)
+    if marker.repeated:
+        raise PortfolioFormatError(source, [Problem("accounts", "given twice")])
+    decoder = _Decoder()
+    try:
+        decoder.header(document)
+        portfolio = decoder.assemble(document, accounts)
     except _Fatal as fatal:
         raise PortfolioFormatError(source, fatal.problems) from None
     result = LoadResult(portfolio, tuple(decoder.quarantine))

@@ -6,6 +6,7 @@ raises :class:`~kamcore.errors.InvalidValueError` naming the field.
 
 from __future__ import annotations
 
+from kamcore.model import _pickling  # noqa: F401  (registers the pickle reducer)
 from kamcore.model.account import CHANNELS, Account, Contact, FactValue, PersonalNote
 from kamcore.model.events import (
     ADVERSE_CHANGES,

@@ -14,6 +14,7 @@ that holds the id and the class that field must point to.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -411,7 +412,7 @@ class SurveyResponse(Event):
             "resolution_efficiency": self.resolution_efficiency,
         }
 
-    @property
+    @cached_property
     def mean_score(self) -> float | None:
         """The mean of the 1-5 scores given, ``None`` when none was."""
         given = [s for s in self.scores().values() if s is not None]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Event)
+V = TypeVar("V")
+
+_UNSET: Any = object()
 
 
 def _chronological(events: Iterable[Event]) -> tuple[Event, ...]:
@@ -215,14 +218,14 @@ class Timeline:
     events: tuple[Event, ...] = attrs.field(
         default=(), converter=_chronological, validator=v.instances_of(Event)
     )
-    _continued: dict[str, list[Event]] = attrs.field(init=False, eq=False, repr=False)
+    # Views computed on first use and kept: the timeline is immutable, and a
+    # review asks for each of them many times (every principle reads the same
+    # lifecycles). None is built before it is asked for, so a portfolio held in
+    # memory costs only its events; see also :meth:`trusted_copy`.
+    _views: dict[Hashable, Any] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        continued: defaultdict[str, list[Event]] = defaultdict(list)
-        for event in self.events:
-            if event.ref is not None:
-                continued[event.ref].append(event)
-        object.__setattr__(self, "_continued", continued)
+        self._forget_views()
         by_id: dict[str, Event] = {}
         for index, event in enumerate(self.events):
             if event.id in by_id:
@@ -236,6 +239,28 @@ class Timeline:
                 field = event.REF[0] if event.REF else "about"
                 raise InvalidValueError(f"events[{index}].{field}", problem, record_id=event.id)
 
+    def _forget_views(self) -> None:
+        object.__setattr__(self, "_views", {})
+
+    def _continuations_by_opener(self) -> dict[str, list[Event]]:
+        continued: defaultdict[str, list[Event]] = defaultdict(list)
+        for event in self.events:
+            if event.ref is not None:
+                continued[event.ref].append(event)
+        return continued
+
+    def trusted_copy(self) -> Timeline:
+        """An equal timeline that shares the events but none of the views computed so far.
+
+        The events were checked when this timeline was built, so they are not
+        checked again. A review works on such a copy, so the views it computes
+        are dropped with the copy instead of staying on a portfolio held in memory.
+        """
+        copy = object.__new__(type(self))
+        object.__setattr__(copy, "events", self.events)
+        copy._forget_views()
+        return copy
+
     def __iter__(self) -> Iterator[Event]:
         return iter(self.events)
 
@@ -248,7 +273,21 @@ class Timeline:
 
     def of_type(self, kind: type[E]) -> tuple[E, ...]:
         """The events of class *kind*, oldest first."""
+        return self._view(("of_type", kind), lambda: self._select(kind))
+
+    def _select(self, kind: type[E]) -> tuple[E, ...]:
+        by_class = self._view("by_class", self._group_by_class)
+        classes = [cls for cls in by_class if issubclass(cls, kind)]
+        if len(classes) <= 1:
+            # The usual case, a concrete event class: its group, already in order.
+            return cast("tuple[E, ...]", by_class[classes[0]] if classes else ())
         return tuple(e for e in self.events if isinstance(e, kind))
+
+    def _group_by_class(self) -> dict[type[Event], tuple[Event, ...]]:
+        groups: defaultdict[type[Event], list[Event]] = defaultdict(list)
+        for event in self.events:
+            groups[type(event)].append(event)
+        return {cls: tuple(group) for cls, group in groups.items()}
 
     def get(self, event_id: str) -> Event | None:
         """The event with *event_id*, or ``None``."""
@@ -264,11 +303,14 @@ class Timeline:
         self, *, personal: bool | None = None, initiated_by: str | None = None
     ) -> tuple[Interaction, ...]:
         """Interactions, optionally only personal ones or only those one side started."""
-        return tuple(
-            e
-            for e in self.of_type(Interaction)
-            if (personal is None or e.personal is personal)
-            and (initiated_by is None or e.initiated_by == initiated_by)
+        return self._view(
+            ("interactions", personal, initiated_by),
+            lambda: tuple(
+                e
+                for e in self.of_type(Interaction)
+                if (personal is None or e.personal is personal)
+                and (initiated_by is None or e.initiated_by == initiated_by)
+            ),
         )
 
     def last_contact(
@@ -280,19 +322,25 @@ class Timeline:
 
     def with_topic(self, topic: str) -> tuple[Interaction, ...]:
         """Interactions that touched *topic* (``thanks``, ``future_plans``…)."""
-        return tuple(e for e in self.of_type(Interaction) if topic in e.topics)
+        return self._view(
+            ("with_topic", topic),
+            lambda: tuple(e for e in self.of_type(Interaction) if topic in e.topics),
+        )
 
     # Lifecycles -----------------------------------------------------------------
 
     def requests(self) -> tuple[RequestState, ...]:
         """Every request with its committed answer dates and answer."""
-        return tuple(
-            RequestState(
-                request,
-                self._continuations(request, AnswerPromised),
-                next(iter(self._continuations(request, RequestAnswered)), None),
-            )
-            for request in self.of_type(Request)
+        return self._view(
+            "requests",
+            lambda: tuple(
+                RequestState(
+                    request,
+                    self._continuations(request, AnswerPromised),
+                    next(iter(self._continuations(request, RequestAnswered)), None),
+                )
+                for request in self.of_type(Request)
+            ),
         )
 
     def open_requests(self) -> tuple[RequestState, ...]:
@@ -301,13 +349,16 @@ class Timeline:
 
     def promises(self) -> tuple[PromiseState, ...]:
         """Every promise with its renegotiations and outcome."""
-        return tuple(
-            PromiseState(
-                promise,
-                self._continuations(promise, PromiseRenegotiated),
-                next(iter(self._continuations(promise, PromiseKept)), None),
-            )
-            for promise in self.of_type(Promise)
+        return self._view(
+            "promises",
+            lambda: tuple(
+                PromiseState(
+                    promise,
+                    self._continuations(promise, PromiseRenegotiated),
+                    next(iter(self._continuations(promise, PromiseKept)), None),
+                )
+                for promise in self.of_type(Promise)
+            ),
         )
 
     def open_promises(self) -> tuple[PromiseState, ...]:
@@ -322,9 +373,12 @@ class Timeline:
 
     def complaints(self) -> tuple[ComplaintState, ...]:
         """Every complaint with the workflow steps it reached."""
-        return tuple(
-            ComplaintState(complaint, self._continuations(complaint, ComplaintStep))
-            for complaint in self.of_type(Complaint)
+        return self._view(
+            "complaints",
+            lambda: tuple(
+                ComplaintState(complaint, self._continuations(complaint, ComplaintStep))
+                for complaint in self.of_type(Complaint)
+            ),
         )
 
     def open_complaints(self) -> tuple[ComplaintState, ...]:
@@ -333,9 +387,12 @@ class Timeline:
 
     def waits(self) -> tuple[WaitState, ...]:
         """Every wait on the client, ended or not."""
-        return tuple(
-            WaitState(started, next(iter(self._continuations(started, WaitEnded)), None))
-            for started in self.of_type(WaitStarted)
+        return self._view(
+            "waits",
+            lambda: tuple(
+                WaitState(started, next(iter(self._continuations(started, WaitEnded)), None))
+                for started in self.of_type(WaitStarted)
+            ),
         )
 
     def paused_seconds(self, about: str, start: datetime, end: datetime) -> float:
@@ -391,8 +448,18 @@ class Timeline:
         """Manager decisions, optionally only those on *finding*."""
         return tuple(d for d in self.of_type(Decision) if finding in (None, d.finding))
 
+    def _view(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The view named *key*, built by *build* on first use and kept."""
+        # A lookup, not try/except: a first use per view and timeline is common,
+        # and raising KeyError costs more than the lookup.
+        value = self._views.get(key, _UNSET)
+        if value is _UNSET:
+            value = self._views[key] = build()
+        return cast("V", value)
+
     def _continuations(self, opener: Event, kind: type[E]) -> tuple[E, ...]:
-        return tuple(e for e in self._continued.get(opener.id, ()) if isinstance(e, kind))
+        continued = self._view("continued", self._continuations_by_opener)
+        return tuple(e for e in continued.get(opener.id, ()) if isinstance(e, kind))
 
 
 def reference_problem(event: Event, by_id: Mapping[str, Event]) -> str | None:

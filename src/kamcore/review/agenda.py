@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from datetime import datetime
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
 
 import attrs
 import pluggy
 
 from kamcore.classification import Classifier, load_classifier
-from kamcore.errors import KamcoreError
+from kamcore.errors import KamcoreError, UnknownAccountError
 from kamcore.model import ClientFile, Decision, Event, Portfolio, Timeline, Transaction
 from kamcore.review.finding import Finding, severity_rank
 from kamcore.review.health import Health, account_health
@@ -25,6 +28,8 @@ __all__ = [
     "review",
     "review_account",
 ]
+
+R = TypeVar("R")
 
 AGENDA_VERSION: Final = 1
 """The version of the agenda's JSON form (``kamcore review --format json``)."""
@@ -60,6 +65,48 @@ class Agenda:
         """The open findings on one account."""
         return tuple(f for f in self.findings if f.account_id == account_id)
 
+    def replace_accounts(self, reviewed: Agenda, account_ids: Iterable[str]) -> Agenda:
+        """This agenda with the accounts *account_ids* as *reviewed* has them.
+
+        The incremental review: after some accounts changed, review only those
+        (``review(portfolio, as_of, accounts=changed)``) and merge the result into
+        the previous agenda. The merge equals a full review of the changed
+        portfolio, in the same order, and costs a pass over the findings rather
+        than a review of every account.
+
+        Args:
+            reviewed: a review at the same moment that covers *account_ids*.
+            account_ids: the accounts to take from *reviewed*; one that *reviewed*
+                has no health for (it left the portfolio) drops out of the agenda.
+
+        Raises:
+            ValueError: *reviewed* is of another moment.
+        """
+        if reviewed.as_of != self.as_of:
+            raise ValueError(
+                f"cannot merge a review as of {reviewed.as_of.isoformat()} into an agenda "
+                f"as of {self.as_of.isoformat()}"
+            )
+        replaced = set(account_ids)
+        health = {
+            account: reviewed.health[account] if account in replaced else value
+            for account, value in self.health.items()
+            if account not in replaced or account in reviewed.health
+        }
+        # Accounts new to the portfolio come last, as they do in a full review.
+        health.update(
+            (account, value)
+            for account, value in reviewed.health.items()
+            if account in replaced and account not in health
+        )
+        return Agenda(
+            as_of=self.as_of,
+            findings=_merged(self.findings, reviewed.findings, replaced),
+            snoozed=_merged(self.snoozed, reviewed.snoozed, replaced),
+            acknowledged=_merged(self.acknowledged, reviewed.acknowledged, replaced),
+            health=health,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """The agenda as JSON-ready values (the documented, versioned form)."""
         return {
@@ -79,6 +126,43 @@ class DuplicatePrincipleError(KamcoreError, ValueError):
 def _order(finding: Finding) -> tuple[Any, ...]:
     due = finding.due.timestamp() if finding.due else float("inf")
     return (due, -severity_rank(finding.severity), finding.account_id, finding.code, finding.key)
+
+
+def _merged(
+    previous: Sequence[Finding], reviewed: Sequence[Finding], replaced: Set[str]
+) -> tuple[Finding, ...]:
+    """*previous* without the findings on *replaced* accounts, plus those of *reviewed*.
+
+    Both are in agenda order, so each finding of *reviewed* is placed with a
+    binary search: the sort keys of the whole agenda are never all computed.
+    The search narrows by due time first (compared in C), then places the
+    finding among those due at the same time by the full order.
+    """
+    kept = [f for f in previous if f.account_id not in replaced]
+    # Findings with no due time come last.
+    undated = bisect.bisect_left(kept, True, key=_undated)
+    merged: list[Finding] = []
+    start = 0
+    for finding in (f for f in reviewed if f.account_id in replaced):
+        if finding.due is None:
+            low, high = max(start, undated), len(kept)
+        else:
+            low = bisect.bisect_left(kept, finding.due, lo=start, hi=undated, key=_DUE)
+            high = bisect.bisect_right(kept, finding.due, lo=low, hi=undated, key=_DUE)
+        # Two findings never tie: the order ends with the account and the finding's key.
+        position = bisect.bisect_left(kept, _order(finding), lo=low, hi=high, key=_order)
+        merged += kept[start:position]
+        merged.append(finding)
+        start = position
+    merged += kept[start:]
+    return tuple(merged)
+
+
+_DUE: Final = operator.attrgetter("due")
+
+
+def _undated(finding: Finding) -> bool:
+    return finding.due is None
 
 
 def installed_principles(plugins: pluggy.PluginManager | None = None) -> tuple[Principle, ...]:
@@ -136,6 +220,7 @@ def review(
     classifier: Classifier | None = None,
     principles: Sequence[Principle] | None = None,
     settings: ReviewSettings | None = None,
+    accounts: Iterable[str] | None = None,
 ) -> Agenda:
     """Check every account of *portfolio* against every principle as of *as_of*.
 
@@ -151,11 +236,28 @@ def review(
             the default rule set when ``None``.
         principles: the checks; the installed ones when ``None``.
         settings: review settings; the defaults when ``None``.
+        accounts: check only the accounts with these ids (every account when
+            ``None``). Each account's findings and health depend on nothing but its
+            own client file, the staff, the reports and the rules, so this gives
+            exactly the part of a full review on those accounts; merge it into a
+            previous agenda with :meth:`Agenda.replace_accounts`.
+
+    Raises:
+        UnknownAccountError: *accounts* names an account that is not in *portfolio*.
     """
     classifier = classifier if classifier is not None else load_classifier()
     principles = tuple(principles) if principles is not None else installed_principles()
     settings = settings if settings is not None else ReviewSettings()
-    staff = {member.id: member for member in portfolio.staff}
+    # One read-only view shared by every account's context (see ReviewContext.staff).
+    staff = MappingProxyType({member.id: member for member in portfolio.staff})
+    clients: Iterable[ClientFile] = portfolio
+    if accounts is not None:
+        wanted = set(accounts)
+        unknown = sorted(wanted - portfolio.files.keys())
+        if unknown:
+            raise UnknownAccountError(unknown[0])
+        # In portfolio order, as a full review has them.
+        clients = [client for client in portfolio if client.id in wanted]
     reports: defaultdict[str, list[datetime]] = defaultdict(list)
     for report in portfolio.reports:
         if report.at <= as_of:
@@ -165,7 +267,7 @@ def review(
     snoozed: list[Finding] = []
     acknowledged: list[Finding] = []
     health: dict[str, Health] = {}
-    for original in portfolio:
+    for original in clients:
         client = _known(original, as_of)
         context = _context(
             client,
@@ -205,7 +307,17 @@ def _known(client: ClientFile, as_of: datetime) -> ClientFile:
     :class:`~kamcore.model.Timeline`), and checks read "the latest" answer date,
     new due date or decision; ordering ties by id makes the agenda independent
     of the order the source happened to list them in.
+
+    A file with nothing after *as_of* that is already in that order (the usual
+    case: a source written by kamcore, reviewed at or after its export) keeps
+    its records as they are, which saves re-validating its timeline; the
+    timeline is still a copy of its own, so the views the checks compute on it
+    go when the account's review is done.
     """
+    if _canonical(client.transactions, _transaction_order, as_of) and _canonical(
+        client.timeline.events, _event_order, as_of
+    ):
+        return attrs.evolve(client, timeline=client.timeline.trusted_copy())
     return ClientFile(
         account=client.account,
         transactions=sorted(
@@ -213,6 +325,15 @@ def _known(client: ClientFile, as_of: datetime) -> ClientFile:
         ),
         timeline=Timeline(sorted((e for e in client.timeline if e.at <= as_of), key=_event_order)),
     )
+
+
+def _canonical(
+    records: Sequence[R], order: Callable[[R], tuple[Any, ...]], as_of: datetime
+) -> bool:
+    """Whether *records* are sorted by *order* (whose first item is the time) up to *as_of*."""
+    keys = [order(record) for record in records]
+    # Sorting a sorted list is one linear pass, and ``==`` stops at the first difference.
+    return not keys or (keys == sorted(keys) and keys[-1][0] <= as_of)
 
 
 def _context(

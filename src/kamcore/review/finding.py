@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -85,7 +86,7 @@ class Finding:
         the text comes from a catalog, in the reader's language."""
         return f"{self.principle}.{self.code}"
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable key of the situation: the same account, code and evidence give the
         same key at every review, so decisions (snooze, acknowledge) can refer to it."""

@@ -29,6 +29,8 @@ SIGNAL_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 
 _FINDING_WEIGHT: Final = {"info": 0.0, "warning": 0.5, "violation": 1.0, "critical": 2.0}
 _TREND_PERIOD: Final = timedelta(days=30)
+_YEAR: Final = timedelta(days=365)
+_QUARTER: Final = timedelta(days=90)
 
 
 @attrs.frozen
@@ -76,10 +78,11 @@ def _satisfaction(client: ClientFile, as_of: datetime) -> float | None:
 
 
 def _purchases(client: ClientFile, as_of: datetime) -> float | None:
-    year = [t for t in client.transactions if as_of - timedelta(days=365) < t.at <= as_of]
+    year_start, quarter_start = as_of - _YEAR, as_of - _QUARTER
+    year = [t for t in client.transactions if year_start < t.at <= as_of]
     if not year:
         return None
-    recent = sum(1 for t in year if t.at > as_of - timedelta(days=90))
+    recent = sum(1 for t in year if t.at > quarter_start)
     expected = len(year) / 4
     return min(1.0, recent / expected)
 

@@ -24,6 +24,11 @@ __all__ = [
 
 
 def _frozen_staff(staff: Mapping[str, StaffMember]) -> Mapping[str, StaffMember]:
+    # A read-only view is shared as it is: review() hands every account's context
+    # the same one, and copying the whole staff per account would make the cost of
+    # an account grow with the size of the company.
+    if isinstance(staff, MappingProxyType):
+        return staff
     return MappingProxyType(dict(staff))
 
 
