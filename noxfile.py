@@ -140,13 +140,6 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session
-def slow(session: nox.Session) -> None:
-    """Run the full-size tests marked ``slow`` (the 5,000-account Zoho sync); not in the default set."""
-    session.install("-e", ".[dev]")
-    session.run("pytest", "-m", "slow", *session.posargs)
-
-
-@nox.session
 def demo(session: nox.Session) -> None:
     """Run the main job on the shipped sample portfolio: list, classify, review."""
     session.install("-e", ".")

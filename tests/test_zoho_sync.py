@@ -3,7 +3,6 @@ incremental syncs, quarantine, and the faults a read must ride out."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,7 +27,6 @@ from zoho_support import (  # noqa: F401 - fixtures
     fixture_server,
     fixture_zoho,
     later,
-    slow,
     write_profile,
 )
 
@@ -330,13 +328,6 @@ def cross_the_wall(
         assert second.result.portfolio.files[account] == full[account]
 
 
-def test_a_sync_crosses_the_2000_record_wall_and_then_fetches_only_changes(
-    server: LoopbackServer, zoho: LocalZoho, clock: ManualClock, profile: str
-) -> None:
-    cross_the_wall(server, zoho, clock, accounts=2_500, activities=10_000)
-
-
-@slow
 def test_5000_accounts_and_50000_activities_cross_the_wall_exactly_once(
     server: LoopbackServer, zoho: LocalZoho, clock: ManualClock, profile: str
 ) -> None:
@@ -520,9 +511,10 @@ def test_a_slow_answer_past_the_timeout_is_retried(
     write_profile(tmp_path, monkeypatch, zoho, server, timeout="0.5")
     server.faults.add("/crm/v8/Accounts", "delay", delay=2.0)
 
-    started = time.monotonic()
     result = load().result
 
     assert org["account"] in result.portfolio.files
-    assert time.monotonic() - started < 2.0  # gave up on the slow answer...
-    assert server.faults.pending == 0  # ...which did happen
+    assert server.faults.pending == 0  # the slow answer did happen...
+    # ...and the client gave up on it and asked again: had it waited, one request would do.
+    listed = [r for r in server.requests if r.path == "/crm/v8/Accounts"]
+    assert len(listed) >= 2

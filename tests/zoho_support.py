@@ -70,8 +70,6 @@ def grant_form(zoho: LocalZoho) -> dict[str, str]:
     }
 
 
-slow = pytest.mark.slow
-
 HOUR = 3600.0
 
 
