@@ -23,8 +23,20 @@ from kamcore.escalation import (
     opened_at,
     parse_policy,
 )
-from kamcore.model import Account, ClientFile, Portfolio, Request, StaffMember, Timeline
-from kamcore.review import SEVERITIES, Agenda, Finding
+from kamcore.model import (
+    Account,
+    ClientFile,
+    Interaction,
+    Portfolio,
+    Request,
+    StaffMember,
+    Timeline,
+)
+from kamcore.review import SEVERITIES, Agenda, Finding, review
+from kamcore.review.principles.churn import CHURN_WARNING
+from kamcore.review.principles.goals import JOINT_GOALS
+from kamcore.review.principles.profile import KNOW_THE_CLIENT
+from principle_support import KEY_FACTS
 
 POLICY = parse_policy(
     {
@@ -344,3 +356,28 @@ def test_a_resolved_finding_does_not_escalate(
     after = escalate(Agenda(as_of=as_of, findings=still_open), policy, calendar, portfolio=files)
     assert resolved.key not in {e.finding.key for e in after}
     assert after == tuple(e for e in before if e.finding is not resolved)
+
+
+def test_findings_due_from_the_accounts_data_climb_the_ladder_at_later_reviews() -> None:
+    # A key account known since one call on Monday 2 March, never called again,
+    # with no goal and an empty client file: its churn alert, missing goal and
+    # incomplete profile are due a fixed time after its data, not after each review,
+    # so as the reviews go on they climb instead of staying with the owner.
+    account = Account(id="K-1", name="Client", owner="anna", facts=KEY_FACTS)
+    call = Interaction(id="C-1", at=at(2), channel="call")
+    files = Portfolio(files=[ClientFile(account=account, timeline=Timeline((call,)))], staff=STAFF)
+    principles = (CHURN_WARNING, JOINT_GOALS, KNOW_THE_CLIENT)
+    codes = ("churn_risk", "no_joint_goal", "profile_incomplete")
+    reviews = (at(5), datetime(2026, 4, 1, 9, tzinfo=UTC), datetime(2026, 4, 10, 9, tzinfo=UTC))
+    seen: dict[str, list[tuple[datetime | None, int]]] = {code: [] for code in codes}
+    for as_of in reviews:
+        agenda = review(files, as_of, principles=principles)
+        for escalation in escalate(agenda, POLICY, WEEKDAYS, portfolio=files):
+            if escalation.finding.code in seen:
+                seen[escalation.finding.code].append((escalation.finding.due, escalation.level))
+    assert seen == {
+        # the silence reaches twice the 14-day cadence on 30 March: due 3 days later
+        "churn_risk": [(at(30) + timedelta(days=3), 0), (at(30) + timedelta(days=3), 2)],
+        "no_joint_goal": [(at(16), 0), (at(16), 2), (at(16), 2)],
+        "profile_incomplete": [(at(9), 0), (at(9), 2), (at(9), 2)],
+    }

@@ -6,7 +6,7 @@ Every code gets a timeline that triggers it and a near-identical one that does n
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -105,6 +105,27 @@ def test_profile_below_completeness_is_a_violation_for_a_key_account() -> None:
     assert finding.values["required"] == 0.75
     assert finding.action == "complete_profile"
     assert finding.due == T0 + timedelta(days=7)
+
+
+@pytest.mark.parametrize("later", [0, 30, 365])
+def test_profile_incomplete_is_due_at_the_same_time_at_every_later_review(later: int) -> None:
+    account = full_account(preferences=(), personal_notes=(), client_since=date(2024, 6, 3))
+    events = [Interaction(id="i1", at=at(-10), channel="call")]
+    ctx = context(events, as_of=at(later), account=account)
+    finding = only(KNOW_THE_CLIENT, ctx, "profile_incomplete")
+    # a week after the relationship started (client_since, from the start of the day)
+    assert finding.due == datetime(2024, 6, 10, tzinfo=UTC)
+    nobody = attrs.evolve(account, contacts=())
+    found = only(KNOW_THE_CLIENT, context(events, as_of=at(later), account=nobody), "no_contacts")
+    assert found.due == datetime(2024, 6, 4, tzinfo=UTC)
+
+
+def test_profile_incomplete_is_due_a_week_after_the_first_record() -> None:
+    account = full_account(preferences=(), personal_notes=())
+    events = [Interaction(id="i1", at=at(-10), channel="call")]
+    for later in (0, 30):
+        ctx = context(events, as_of=at(later), account=account)
+        assert only(KNOW_THE_CLIENT, ctx, "profile_incomplete").due == at(-3)
 
 
 def test_profile_missing_one_part_is_above_default_completeness() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamcore.classification import CurrencyTable
 from kamcore.model import (
@@ -39,7 +41,7 @@ from kamcore.model import (
     WaitStarted,
 )
 from kamcore.review import Finding, ReviewContext, ReviewSettings, SimplePrinciple, review
-from kamcore.review.principles.churn import CHURN_SIGNALS, CHURN_WARNING, churn_risk
+from kamcore.review.principles.churn import CHURN_SIGNALS, CHURN_WARNING, alert_since, churn_risk
 from kamcore.review.principles.complaints import COMPLAINTS
 from kamcore.review.principles.contact import COMMUNICATE_FUTURE, PROACTIVE_CONTACT
 from kamcore.review.principles.goals import JOINT_GOALS
@@ -494,11 +496,25 @@ def test_a_templated_thank_you_is_not_a_conversation() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_no_joint_goal_is_a_violation_due_in_two_weeks() -> None:
+def test_no_joint_goal_is_a_violation_due_two_weeks_after_the_account_is_known() -> None:
     finding = only(JOINT_GOALS, _no_joint_goal(True), "no_joint_goal")
     assert finding.severity == "violation"
-    assert finding.due == at(5) + timedelta(days=14)
+    assert finding.due == at(0) + timedelta(days=14)  # the first event, c1
     assert finding.action == "agree_goals"
+
+
+@pytest.mark.parametrize("later", [0, 10, 400])
+def test_no_joint_goal_is_due_at_the_same_time_at_every_later_review(later: float) -> None:
+    events = [call("c1", 30), call("c2", 60)]
+    ctx = context(events, as_of=at(70 + later), client_since=date(2025, 1, 6))
+    finding = only(JOINT_GOALS, ctx, "no_joint_goal")
+    # client_since, from the start of that day, comes before the first event
+    assert finding.due == datetime(2025, 1, 20, tzinfo=UTC)
+
+
+def test_no_joint_goal_without_anything_dated_counts_from_the_review() -> None:
+    finding = only(JOINT_GOALS, context(as_of=at(5)), "no_joint_goal")
+    assert finding.due == at(5) + timedelta(days=14)
 
 
 def test_joint_goals_are_for_key_accounts_only() -> None:
@@ -878,9 +894,66 @@ def test_churn_risk_at_the_alert_score_is_a_violation() -> None:
     assert finding.values["satisfaction"] is None
     assert set(CHURN_SIGNALS) <= set(finding.values)
     assert finding.params["top_signals"] == ("purchase_frequency", "purchase_amount")
-    assert finding.due == AS_OF + timedelta(days=3)
+    # The risk reached the alert score on day 440, when the purchase of day 350 left
+    # the 90-day window (0.35 before, 0.71 after); due three days later.
+    assert alert_since(churn_context([call("c1", 500)], HISTORY)) == at(440)
+    assert finding.due == at(443)
     assert finding.action == "retention_plan"
     assert finding.evidence == (HISTORY[-1].id,)
+
+
+@pytest.mark.parametrize("as_of", [at(500), at(520), at(560)])
+def test_churn_alert_is_due_at_the_same_time_at_every_later_review(as_of: datetime) -> None:
+    ctx = context([call("c1", 500)], as_of=as_of, transactions=HISTORY)
+    assert only(CHURN_WARNING, ctx, "churn_risk").due == at(443)
+
+
+def test_churn_alert_from_silence_is_due_after_the_moment_it_crossed() -> None:
+    # Silence and no open complaint: the risk is silence / 2, so it reaches the
+    # alert score (0.5) when the silence reaches twice the cadence: 28 days after c1.
+    for later in (29, 40, 90):
+        ctx = context([call("c1", 0)], as_of=at(later))
+        assert alert_since(ctx) == at(28)
+        assert only(CHURN_WARNING, ctx, "churn_risk").due == at(31)
+
+
+def test_churn_alert_counts_from_the_current_run_of_high_risk() -> None:
+    # A call on day 35 ends the first run (risk 0.5 from day 28); the next one starts on day 63.
+    ctx = context([call("c1", 0), call("c2", 35)], as_of=at(70))
+    assert alert_since(ctx) == at(63)
+    assert only(CHURN_WARNING, ctx, "churn_risk").due == at(66)
+
+
+@st.composite
+def churning_accounts(draw: st.DrawFn) -> tuple[list[Event], list[Transaction], datetime]:
+    """Calls, complaints and purchases over about a year and a half, and a review moment."""
+    days = st.floats(min_value=0, max_value=500, allow_nan=False).map(lambda d: round(d, 2))
+    calls = [call(f"c{n}", d) for n, d in enumerate(draw(st.lists(days, max_size=4)))]
+    complaints = [
+        Complaint(id=f"k{n}", at=at(d), subject="late")
+        for n, d in enumerate(draw(st.lists(days, max_size=2)))
+    ]
+    bought = purchases(draw(st.lists(days, max_size=12)))
+    return [*calls, *complaints], bought, at(draw(st.integers(min_value=1, max_value=600)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(churning_accounts(), st.floats(min_value=0, max_value=1))
+def test_every_review_within_a_run_of_high_risk_dates_it_alike(
+    account: tuple[list[Event], list[Transaction], datetime], share: float
+) -> None:
+    events, transactions, as_of = account
+    since = alert_since(context(events, as_of=as_of, transactions=transactions))
+    assert since <= as_of
+    # Any earlier review inside the same run finds the same start, and so the same due time.
+    inside = since + timedelta(seconds=round((as_of - since).total_seconds() * share))
+    assert alert_since(context(events, as_of=inside, transactions=transactions)) == since
+
+
+def test_alert_since_is_the_review_itself_below_the_alert_score() -> None:
+    ctx = context([call("c1", 0)], as_of=at(10))
+    assert run(CHURN_WARNING, ctx) == []
+    assert alert_since(ctx) == at(10)
 
 
 def test_churn_alert_follows_the_tier_score() -> None:

@@ -6,16 +6,29 @@ compute the score the alert uses. Each signal runs from 0 (no sign of churn) to 
 (a strong one), or is ``None`` when the account has no data for it (no purchase
 history, fewer than two surveys); missing signals are left out and the weights of
 the others renormalised, so a missing signal never drags the risk to 0 or to 1.
+
+The alert (``churn_risk``) is due three days after the moment the risk reached
+the tier's alert score in the current run of high risk (:func:`alert_since`),
+not three days after the review: while the risk stays at or above the alert
+score the due time stays put from one review to the next, so an alert nobody
+acts on climbs the escalation ladder. That moment is found from the account's
+records alone: between two records (an event, a transaction, or a transaction
+entering or leaving a purchase window) only silence changes the risk, and it
+only grows, so the run is walked back record by record and the crossing inside
+the first quiet stretch is found to the second. The risk is recomputed with the
+review's tier standard and settings; if those change, so may the due time.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
+
+import attrs
 
 from kamcore.classification import CurrencyTable
 from kamcore.model import Transaction
@@ -24,7 +37,14 @@ from kamcore.review.principle import ReviewContext, SimplePrinciple
 from kamcore.review.principles._known import last_or_known
 from kamcore.review.principles.satisfaction import survey_trend
 
-__all__ = ["CHURN_SIGNALS", "CHURN_WARNING", "CHURN_WEIGHTS", "CRITICAL_RISK", "churn_risk"]
+__all__ = [
+    "CHURN_SIGNALS",
+    "CHURN_WARNING",
+    "CHURN_WEIGHTS",
+    "CRITICAL_RISK",
+    "alert_since",
+    "churn_risk",
+]
 
 CHURN_SIGNALS: Final = (
     "purchase_frequency",
@@ -47,6 +67,7 @@ CRITICAL_RISK: Final = 0.8
 
 _YEAR: Final = timedelta(days=365)
 _ACT_WITHIN: Final = timedelta(days=3)
+_CROSSING_RESOLUTION: Final = timedelta(seconds=1)
 _TOP_SIGNALS: Final = 3
 
 
@@ -200,6 +221,81 @@ def churn_risk(
     return sum(weights[name] * value for name, value in present.items()) / total, signals
 
 
+def _at_alert(context: ReviewContext, moment: datetime) -> bool:
+    """Whether the risk was at or above the alert score at *moment* (not after ``as_of``)."""
+    earlier = attrs.evolve(context, client=context.client.as_of(moment), as_of=moment)
+    risk, _ = churn_risk(earlier)
+    return risk is not None and risk >= context.standard.churn_alert_score
+
+
+def _record_moments(context: ReviewContext) -> list[datetime]:
+    """The moments before ``as_of`` at which a signal other than silence can change, newest first.
+
+    A signal changes only when a record appears (an event or a transaction), when a
+    transaction enters the baseline year or leaves it, and, for silence without
+    any contact, when the account becomes known (``client_since``).
+    """
+    client, as_of = context.client, context.as_of
+    window = timedelta(days=context.settings.churn_window_days)
+    moments = {event.at for event in client.timeline.events}
+    for transaction in client.transactions:
+        moments |= {transaction.at, transaction.at + window, transaction.at + window + _YEAR}
+    since = client.account.client_since
+    if since is not None:
+        moments.add(datetime.combine(since, time(), tzinfo=as_of.tzinfo))
+    return sorted((moment for moment in moments if moment < as_of), reverse=True)
+
+
+def _first_at_alert(context: ReviewContext, start: datetime, end: datetime) -> datetime:
+    """The first whole second after *start* the risk is at the alert score, or *end*.
+
+    Between *start* (below the alert score) and *end* (at it) the records do not
+    change, so the risk only grows with silence and a bisection finds the crossing.
+    Counting whole seconds from *start* makes the answer the same however late *end* is.
+    """
+    # Seconds are counted in UTC: adding to a zoned time adds wall-clock time,
+    # an hour off across a clock change.
+    origin = start.astimezone(UTC)
+    low, high = 0, -(-(end - origin) // _CROSSING_RESOLUTION)
+    while high - low > 1:
+        middle = (low + high) // 2
+        moment = origin + middle * _CROSSING_RESOLUTION
+        if moment < end and not _at_alert(context, moment):
+            low = middle
+        else:
+            high = middle
+    crossing = origin + high * _CROSSING_RESOLUTION
+    return end if crossing >= end else crossing.astimezone(start.tzinfo)
+
+
+def alert_since(context: ReviewContext) -> datetime:
+    """When the risk reached the alert score in the run of high risk that ``as_of`` is in.
+
+    A pure function of the account's records up to ``as_of`` (and the review's tier
+    standard and settings): a later review of the same situation gives the same
+    moment. The run is walked back from ``as_of`` one record moment at a time
+    (see :func:`churn_risk` for what changes a signal) while the risk stays at the
+    alert score; inside the quiet stretch where it was first reached, the crossing
+    is found to the second.
+
+    Args:
+        context: the account as of the review, its risk at or above the tier's
+            ``churn_alert_score``.
+
+    Returns:
+        The first moment of the current run of high risk; ``as_of`` itself when
+        the risk is not at the alert score at ``as_of``.
+    """
+    since = context.as_of
+    if not _at_alert(context, since):
+        return since
+    for moment in _record_moments(context):
+        if not _at_alert(context, moment):
+            return _first_at_alert(context, moment, since)
+        since = moment
+    return since
+
+
 def _evidence(context: ReviewContext, signals: Mapping[str, float | None]) -> tuple[str, ...]:
     timeline = context.client.timeline
     ids: list[str] = []
@@ -241,7 +337,7 @@ def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
             **{name: None if value is None else round(value, 3) for name, value in signals.items()},
         },
         action="retention_plan",
-        due=context.as_of + _ACT_WITHIN,
+        due=alert_since(context) + _ACT_WITHIN,
     )
 
 

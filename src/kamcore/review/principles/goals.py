@@ -1,5 +1,17 @@
 """Joint goal setting (001 #1): every key account has shared goals, made with the
-client and followed up."""
+client and followed up.
+
+A key account without any goal (``no_joint_goal``) is due two weeks after the
+earliest moment kamcore knows the account from
+(:func:`~kamcore.review.principles._known.known_since`: ``client_since``, else the
+first transaction or timeline event), not two weeks after the review: the due
+time stays put from one review to the next while no goal is set, so the finding
+climbs the escalation ladder once it has passed. The review context carries the
+tier at ``as_of`` only, not the tier history, so the clock cannot start when the
+account became key; an account promoted long after it became known is therefore
+overdue at once. Only an account with nothing dated at all counts from the
+review itself.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ from typing import Final
 from kamcore.model import Event
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
+from kamcore.review.principles.profile import known_from
 
 __all__ = ["JOINT_GOALS"]
 
@@ -27,7 +40,7 @@ def _joint_goals(context: ReviewContext) -> Iterator[Finding]:
             code="no_joint_goal",
             severity="violation",
             action="agree_goals",
-            due=context.as_of + _AGREE_WITHIN,
+            due=known_from(context) + _AGREE_WITHIN,
         )
         return
     needed = context.settings.goal_min_participants

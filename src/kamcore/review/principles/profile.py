@@ -1,15 +1,34 @@
-"""Know the client: is the client file complete enough to serve the client?"""
+"""Know the client: is the client file complete enough to serve the client?
+
+An incomplete profile (``profile_incomplete``) is due :data:`COMPLETE_WITHIN` after
+the earliest moment kamcore knows the account from
+(:func:`~kamcore.review.principles._known.known_since`: the day the relationship
+started, ``client_since``, or else the first transaction or timeline event). The
+gap exists since then, so the due time is a fact of the account's data: it stays
+put from one review to the next while the profile stays incomplete, and the
+finding climbs the escalation ladder once it has passed. A client file naming no
+contact (``no_contacts``) is due a day after that same moment. Only an account
+with nothing dated at all (no ``client_since``, no transaction, no event) counts
+from the review itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Final
 
 from kamcore.model import Account
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple
+from kamcore.review.principles._known import known_since
 
-__all__ = ["KNOW_THE_CLIENT", "PROFILE_PARTS", "profile_parts"]
+__all__ = ["COMPLETE_WITHIN", "KNOW_THE_CLIENT", "PROFILE_PARTS", "known_from", "profile_parts"]
+
+COMPLETE_WITHIN: Final = timedelta(days=7)
+"""How long after the account is known its client file must be complete enough."""
+
+_NAME_SOMEONE_WITHIN: Final = timedelta(days=1)
 
 PROFILE_PARTS = (
     "contacts",
@@ -39,6 +58,17 @@ def profile_parts(account: Account) -> dict[str, bool]:
     }
 
 
+def known_from(context: ReviewContext) -> datetime:
+    """The account's first known moment, where clocks that run since "always" start.
+
+    That is :func:`~kamcore.review.principles._known.known_since`, or ``context.as_of``
+    when nothing dated is known (no ``client_since``, no transaction, no event).
+    """
+    known = known_since(context.client, context.as_of)
+    # Nothing dated to anchor on: the review is the first moment the account is seen.
+    return known[0] if known is not None else context.as_of
+
+
 def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
     account = context.client.account
     parts = profile_parts(account)
@@ -51,7 +81,7 @@ def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
             severity="violation",
             params={"name": account.name},
             action="complete_profile",
-            due=context.as_of + timedelta(days=1),
+            due=known_from(context) + _NAME_SOMEONE_WITHIN,
         )
     if share < context.settings.completeness:
         yield context.finding(
@@ -69,7 +99,7 @@ def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
             },
             values={"completeness": share, "required": context.settings.completeness},
             action="complete_profile",
-            due=context.as_of + timedelta(days=7),
+            due=known_from(context) + COMPLETE_WITHIN,
         )
 
 
