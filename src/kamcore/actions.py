@@ -7,12 +7,13 @@ already sent from a new one, and a sink can be asked whether it already holds it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
+from kamcore.i18n import DEFAULT_LANGUAGE, Messages, action_text, describe, severity_text
+from kamcore.i18n import messages as default_messages
 from kamcore.review import Agenda, Finding
 
 __all__ = ["ACTION_KINDS", "Action", "PushResult", "action_key", "actions_from_agenda"]
@@ -107,39 +108,48 @@ class PushResult:
         return self.record_id is not None and self.error is None
 
 
-def _body(finding: Finding) -> str:
-    lines = [f"{finding.message} ({finding.severity})"]
-    lines += [f"{name}: {value}" for name, value in sorted(_texts(finding.params).items())]
+def _body(finding: Finding, messages: Messages) -> str:
+    lines = [describe(finding, messages)]
     if finding.evidence:
-        lines.append("evidence: " + ", ".join(finding.evidence))
-    lines.append(f"recommended action: {finding.action}")
+        lines.append(messages.text("push.evidence", ids=", ".join(finding.evidence)))
+    lines.append(messages.text("push.recommended", action=action_text(finding.action, messages)))
+    # The stable code, in every language, for people and scripts that search for it.
+    lines.append(f"kamcore: {finding.message} ({finding.severity})")
     return "\n".join(lines)
 
 
-def _texts(values: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else str(value)
-        for name, value in values.items()
-    }
-
-
-def actions_from_agenda(agenda: Agenda, tenant: str) -> list[Action]:
+def actions_from_agenda(
+    agenda: Agenda, tenant: str, *, messages: Messages | None = None
+) -> list[Action]:
     """One action per open finding of *agenda*: a task when it has a due time, else a note.
 
-    Snoozed and acknowledged findings get no action.
+    Snoozed and acknowledged findings get no action. Titles and bodies are
+    written in the language of *messages* (English by default); the keys do not
+    depend on the language, so pushing in another language creates nothing new.
+
+    Args:
+        agenda: the review's agenda.
+        tenant: the CRM organisation (or other tenant) the actions belong to.
+        messages: the texts to write them with (:func:`kamcore.i18n.messages`).
     """
-    return [_action(tenant, finding) for finding in agenda.findings]
+    texts = messages if messages is not None else default_messages(DEFAULT_LANGUAGE)
+    return [_action(tenant, finding, texts) for finding in agenda.findings]
 
 
-def _action(tenant: str, finding: Finding) -> Action:
+def _action(tenant: str, finding: Finding, messages: Messages) -> Action:
+    title = messages.text(
+        "push.title",
+        severity=severity_text(finding.severity, messages),
+        action=action_text(finding.action, messages),
+    )
     return Action(
         key=action_key(tenant, finding),
         tenant=tenant,
         kind="task" if finding.due is not None else "note",
         account_id=finding.account_id,
         owner=finding.owner,
-        title=f"[{finding.severity}] {finding.code.replace('_', ' ')}: {finding.action.replace('_', ' ')}",
-        body=_body(finding),
+        title=title,
+        body=_body(finding, messages),
         due=finding.due,
         finding_code=finding.code,
         severity=finding.severity,

@@ -306,6 +306,7 @@ def _add_sync_commands(commands: Any) -> None:
         help="keep the valid records of an invalid source and list the others on stderr "
         "(default: refuse the whole source)",
     )
+    add_lang_option(push, purpose="write the tasks and notes in this language (default: en)")
     plugins = commands.add_parser(
         "plugins",
         help="list the installed plugins",

@@ -24,6 +24,7 @@ from kamcore.cli._messages import PREFIX, quarantine_lines
 from kamcore.cli._moment import default_moment
 from kamcore.cli._render import cell, table
 from kamcore.errors import KamcoreError
+from kamcore.i18n import messages
 from kamcore.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, get_plugin_manager, load_portfolio
 from kamcore.review import review
 from kamcore.stores import Ledger
@@ -226,7 +227,8 @@ def push_command(args: argparse.Namespace) -> tuple[list[str], int]:
     _warn(quarantine_lines(result.quarantine, source=args.source))
     moment = args.as_of or default_moment(result.portfolio)
     agenda = review(result.portfolio.as_of(moment), moment, classifier=load_classifier(args.rules))
-    actions = actions_from_agenda(agenda, args.tenant)
+    texts = messages(args.lang) if args.lang else None
+    actions = actions_from_agenda(agenda, args.tenant, messages=texts)
     manager = get_plugin_manager()
     path = ledger_path(args.ledger)
     with _ledger(path, dry_run=args.dry_run) as ledger, _progress(sys.stderr) as progress:
