@@ -193,10 +193,13 @@ def kamcore_find_action(sink: str, action: Action) -> str | None:
 def kamcore_send_notice(notice: Notice) -> None:
     """Deliver an escalation notice through a channel (e-mail, IM, webhook).
 
-    Called for every notice kamcore raises, once per notice, with every plugin
-    that implements it (**All results are used**: each channel decides whether
-    the notice is for it, by its ``channel`` or recipient). A channel that fails
-    should log and return rather than raise, so the other channels still deliver.
+    Called by ``kamcore escalate --send`` and :func:`kamcore.sync.send_notices`
+    for every escalation notice, once per notice and per plugin that implements
+    it (**All results are used**: each channel decides whether the notice is for
+    it, by its ``channel`` or recipient). kamcore calls each plugin on its own and
+    records each delivery in the ledger, so a notice reaches a plugin once however
+    often the command runs. A plugin that raises is reported and asked again on
+    the next run; the other plugins still deliver.
 
     :param notice: the :class:`kamcore.notices.Notice`: recipient, channel,
         subject, body, language and the finding it is about.

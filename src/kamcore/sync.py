@@ -1,10 +1,15 @@
-"""Sync from sources and push actions to sinks, through the plugins and the ledger.
+"""Sync from sources, push actions to sinks and send escalation notices, through the
+plugins and the ledger.
 
 ``push`` is what makes write-back safe to repeat: every action is recorded in
 the ledger before it is sent and marked done after, an action already done is
 skipped, and an action left *pending* by a crash is first looked for in the sink
 (``kamcore_find_action``) before it is sent again. Re-running review and push
 therefore creates no duplicates.
+
+``send_notices`` does the same for escalation notices: each channel plugin gets a
+notice once, recorded in the ledger after the plugin returned; a plugin that
+raises is tried again with that notice on the next run, the others are not.
 """
 
 from __future__ import annotations
@@ -16,12 +21,26 @@ import attrs
 import pluggy
 
 from kamcore.actions import Action, PushResult
-from kamcore.errors import SourceError
+from kamcore.errors import KamcoreError, SourceError
+from kamcore.escalation.notices import EscalationNotice
 from kamcore.fileformat import LoadResult
 from kamcore.plugins import get_plugin_manager
 from kamcore.stores import Ledger
 
-__all__ = ["BATCH_SIZE", "ChangeSet", "PushSummary", "SyncSummary", "push", "sync"]
+__all__ = [
+    "BATCH_SIZE",
+    "NOTICE_HOOK",
+    "ChangeSet",
+    "PushSummary",
+    "SendSummary",
+    "SyncSummary",
+    "push",
+    "send_notices",
+    "sync",
+]
+
+NOTICE_HOOK: Final = "kamcore_send_notice"
+"""The hook :func:`send_notices` calls."""
 
 BATCH_SIZE: Final = 100
 """Actions handed to a sink plugin at once (Zoho takes at most 100 records per call)."""
@@ -233,3 +252,99 @@ def _settle(
             failed += 1
             errors[action.key] = error
     return attrs.evolve(summary, created=created, failed=failed, errors=errors)
+
+
+# -------------------------------------------------------------------------------------------------
+# Escalation notices
+# -------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SendSummary:
+    """The outcome of sending escalation notices.
+
+    Attributes:
+        sent: notices handed now to every plugin that had not had them yet.
+        already_sent: notices every plugin had had before: not sent again.
+        failed: notices at least one plugin raised for; the ledger keeps them
+            for the next run, for those plugins only.
+        errors: per failed notice key, each failing plugin and its error.
+    """
+
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    errors: dict[str, str] = attrs.field(factory=dict)
+
+
+def _channel_callers(manager: pluggy.PluginManager) -> dict[str, Callable[..., object]]:
+    """One caller per plugin implementing :data:`NOTICE_HOOK`, by plugin name: a plugin
+    that raises must not keep the others from delivering (as one hook call would)."""
+    implementations = getattr(manager.hook, NOTICE_HOOK).get_hookimpls()
+    plugins = {impl.plugin_name: impl.plugin for impl in implementations}
+    return {
+        name: manager.subset_hook_caller(
+            NOTICE_HOOK, remove_plugins=[other for key, other in plugins.items() if key != name]
+        )
+        for name in sorted(plugins)
+    }
+
+
+def send_notices(
+    notices: Iterable[EscalationNotice],
+    ledger: Ledger,
+    *,
+    plugins: pluggy.PluginManager | None = None,
+) -> SendSummary:
+    """Hand each notice to every channel plugin once, however often this runs.
+
+    For every notice (by its :attr:`~kamcore.escalation.EscalationNotice.key`,
+    a notice given twice counts once, as the first given), each plugin implementing
+    ``kamcore_send_notice`` that the ledger has not recorded for it is called;
+    the ledger records the delivery, in its own transaction, after the plugin
+    returned. A plugin that raises is reported for that notice and tried again
+    on the next run; the other plugins and notices still go. A plugin is known
+    by its registered name (its entry-point name), which must stay the same
+    between runs.
+
+    Args:
+        notices: from :func:`kamcore.escalation.escalation_notices`; each says
+            its tenant.
+        ledger: where deliveries are recorded.
+        plugins: the plugin manager; the installed plugins when ``None``.
+
+    Returns:
+        How many notices were sent, had been sent before, or failed.
+
+    Raises:
+        KamcoreError: no installed plugin implements ``kamcore_send_notice``, so
+            nothing could be delivered (and nothing is recorded).
+    """
+    manager = plugins if plugins is not None else get_plugin_manager()
+    callers = _channel_callers(manager)
+    unique: dict[tuple[str, str], EscalationNotice] = {}
+    for notice in notices:
+        unique.setdefault((notice.tenant, notice.key), notice)  # the first of a key is sent
+    if unique and not callers:
+        raise KamcoreError(f"no installed plugin delivers notices ({NOTICE_HOOK})")
+    sent = already_sent = 0
+    errors: dict[str, str] = {}
+    for notice in unique.values():
+        delivered = ledger.notice_plugins(notice.tenant, notice.key)
+        pending = [name for name in callers if name not in delivered]
+        if not pending:
+            already_sent += 1
+            continue
+        failures = []
+        for name in pending:
+            try:
+                callers[name](notice=notice)
+            except Exception as error:  # a channel's failure is reported, not fatal
+                failures.append(f"{name}: {type(error).__name__}: {error}")
+                continue
+            ledger.record_notice(notice.tenant, notice.key, name, notice.recipient)
+        if failures:
+            errors[notice.key] = "; ".join(failures)
+        else:
+            sent += 1
+    return SendSummary(sent=sent, already_sent=already_sent, failed=len(errors), errors=errors)

@@ -7,9 +7,10 @@ principles and prints the agenda, and ``kamcore rules check`` validates a rule
 set. ``kamcore sync`` loads what changed in a source since the last sync,
 ``kamcore push`` creates the actions of a review in a sink (a CRM, a file) once
 however often it runs, ``kamcore notices`` drafts the written notices to clients
-that slipped promises and moved dates call for, and ``kamcore plugins`` lists the
-installed plugins. ``--lang`` writes findings, reports and notices in en, zh, ru,
-uk or bg.
+that slipped promises and moved dates call for, ``kamcore escalate`` lists the
+escalated findings and sends their holders a notice once, and ``kamcore plugins``
+lists the installed plugins. ``--lang`` writes findings, reports and notices in
+en, zh, ru, uk or bg.
 ``docs/cli.md`` describes every option and exit code.
 """
 
@@ -32,6 +33,7 @@ from kamcore.classification import load_classifier
 from kamcore.cli._accounts import account_summaries, accounts_table
 from kamcore.cli._classify import classification_table, classification_texts, rules_summary
 from kamcore.cli._clientfile import client_file_text
+from kamcore.cli._escalate import add_escalate_options, escalate_command
 from kamcore.cli._generate import add_generate_command, generate_command
 from kamcore.cli._messages import error_lines, quarantine_lines
 from kamcore.cli._moment import default_moment, parse_as_of
@@ -198,6 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
         purpose="write every notice in this language (default: each "
         "contact's own language, else English)",
     )
+    escalate_ = commands.add_parser(
+        "escalate",
+        help="list escalated findings and send their notices",
+        description="Review SOURCE, list every finding that has climbed above its owner and "
+        "the notices the staff holding its levels are owed, in each one's language. With "
+        "--send, send them through the installed channel plugins, each once however often "
+        "this runs: the ledger remembers what was sent. Exit code 1 when any notice failed; "
+        "the next run sends it again.",
+    )
+    _add_common_options(escalate_)
+    _add_rules_option(escalate_)
+    _add_policy_option(escalate_)
+    _add_ledger_options(escalate_)
+    add_escalate_options(escalate_)
     rules = commands.add_parser("rules", help="work with rule sets", description="Rule sets.")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
     check = rules_commands.add_parser(
@@ -451,6 +467,7 @@ _COMMANDS: dict[str, _Command] = {
     "review": _review,
     "report": _report,
     "notices": _notices,
+    "escalate": escalate_command,
     "rules": _rules,
     "sync": sync_command,
     "push": push_command,

@@ -3,7 +3,8 @@
 DOMAIN §5: account manager → department head → executive sponsor (names and
 levels configurable); each finding type climbs after configured delays, in
 business days or hours of the company's calendar and time zone, until it is
-resolved. :func:`escalate` says where every open finding of an agenda stands.
+resolved. :func:`escalate` says where every open finding of an agenda stands, and
+:func:`escalation_notices` writes the notices the people it climbed to are owed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from kamcore.escalation.calendar import (
 )
 from kamcore.escalation.history import EscalationHistory, Step, escalation_history
 from kamcore.escalation.ladder import Escalation, NextEscalation, Stay, escalate, opened_at
+from kamcore.escalation.notices import (
+    DEFAULT_CHANNEL,
+    EscalationNotice,
+    escalation_notices,
+    notice_key,
+)
 from kamcore.escalation.policy import (
     DEFAULT_POLICY,
     WEEKDAY_NAMES,
@@ -31,6 +38,7 @@ from kamcore.escalation.policy import (
 )
 
 __all__ = [
+    "DEFAULT_CHANNEL",
     "DEFAULT_POLICY",
     "MONDAY_TO_FRIDAY",
     "WEEKDAY_NAMES",
@@ -40,6 +48,7 @@ __all__ = [
     "Delay",
     "Escalation",
     "EscalationHistory",
+    "EscalationNotice",
     "EscalationPolicy",
     "Holder",
     "Level",
@@ -49,8 +58,10 @@ __all__ = [
     "Step",
     "escalate",
     "escalation_history",
+    "escalation_notices",
     "holidays_for",
     "load_policy",
+    "notice_key",
     "opened_at",
     "parse_policy",
     "read_policy",

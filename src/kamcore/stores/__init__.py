@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from kamcore.stores.ledger import ActionRecord, Ledger
+from kamcore.stores.ledger import ActionRecord, Ledger, NoticeRecord
 
-__all__ = ["ActionRecord", "Ledger"]
+__all__ = ["ActionRecord", "Ledger", "NoticeRecord"]

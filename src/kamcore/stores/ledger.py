@@ -1,9 +1,12 @@
-"""The action ledger: a SQLite database of every action sent to a sink, and sync cursors.
+"""The action ledger: a SQLite database of every action sent to a sink, every
+escalation notice sent to a channel plugin, and sync cursors.
 
 An action is recorded as *pending* before it is sent and marked *done* with the
 sink's record id after; an action that failed stays *failed* with its error and
-is tried again on the next push. One database serves several tenants (CRM
-organisations): every row carries its tenant and every query filters on it.
+is tried again on the next push. A notice is recorded once per plugin that
+delivered it, after the plugin returned, so it is never handed to a plugin twice.
+One database serves several tenants (CRM organisations): every row carries its
+tenant and every query filters on it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import attrs
 
 from kamcore.actions import Action
 
-__all__ = ["STATUSES", "ActionRecord", "Ledger"]
+__all__ = ["STATUSES", "ActionRecord", "Ledger", "NoticeRecord"]
 
 STATUSES: Final = ("pending", "done", "failed")
 """The states of a recorded action."""
@@ -37,6 +40,14 @@ CREATE TABLE IF NOT EXISTS actions (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (tenant, sink, key)
+);
+CREATE TABLE IF NOT EXISTS notices (
+    tenant     TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    plugin     TEXT NOT NULL,
+    recipient  TEXT NOT NULL,
+    sent_at    TEXT NOT NULL,
+    PRIMARY KEY (tenant, key, plugin)
 );
 CREATE TABLE IF NOT EXISTS cursors (
     tenant     TEXT NOT NULL,
@@ -71,6 +82,25 @@ class ActionRecord:
     status: str
     record_id: str | None
     error: str | None
+
+
+@attrs.frozen
+class NoticeRecord:
+    """A notice one plugin delivered.
+
+    Attributes:
+        tenant: the tenant.
+        key: the notice's key (:attr:`kamcore.escalation.EscalationNotice.key`).
+        plugin: the name of the plugin that delivered it.
+        recipient: whom it was for.
+        sent_at: when the plugin returned, ISO 8601 in UTC.
+    """
+
+    tenant: str
+    key: str
+    plugin: str
+    recipient: str
+    sent_at: str
 
 
 class Ledger:
@@ -172,6 +202,31 @@ class Ledger:
             ).rowcount
         if not updated:
             raise KeyError(f"{tenant}/{sink}/{key}: not in the ledger")
+
+    def notice_plugins(self, tenant: str, key: str) -> frozenset[str]:
+        """The names of the plugins that delivered notice *key* of *tenant*."""
+        rows = self._connection.execute(
+            "SELECT plugin FROM notices WHERE tenant = ? AND key = ?", (tenant, key)
+        ).fetchall()
+        return frozenset(row[0] for row in rows)
+
+    def record_notice(self, tenant: str, key: str, plugin: str, recipient: str) -> None:
+        """Record that *plugin* delivered notice *key* to *recipient* (after it returned)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO notices (tenant, key, plugin, recipient, sent_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, key, plugin) DO NOTHING",
+                (tenant, key, plugin, recipient, _now()),
+            )
+
+    def notices(self, tenant: str) -> list[NoticeRecord]:
+        """Every notice delivery of *tenant*, by key, then plugin."""
+        rows = self._connection.execute(
+            "SELECT tenant, key, plugin, recipient, sent_at FROM notices WHERE tenant = ?"
+            " ORDER BY key, plugin",
+            (tenant,),
+        ).fetchall()
+        return [NoticeRecord(*row) for row in rows]
 
     def cursor(self, tenant: str, source: str) -> str | None:
         """The cursor the last sync of *source* for *tenant* left, or ``None``."""
