@@ -52,7 +52,6 @@ _FINDING_COLUMNS: Final = (
     "Level",
     "Held by",
 )
-_TEXT_HEADER: Final = tuple("FINDING" if t == "CODE" else t for t in _FINDING_HEADER)
 _TEXT_COLUMNS: Final = tuple("Finding" if t == "Code" else t for t in _FINDING_COLUMNS)
 """The finding columns with ``--lang``: the finding's text in place of its code."""
 _HEALTH_HEADER: Final = ("ACCOUNT", "NAME", "OWNER", "SCORE", "TREND")
@@ -186,7 +185,8 @@ def agenda_table(
     and who holds it), then every account's health. With *messages*, each finding,
     severity and action is written out in their language instead of its code."""
     names = {member.id: member.name for member in portfolio.staff}
-    lines = [f"Agenda as of {show_moment(agenda.as_of)}: {_summary(agenda)}", ""]
+    words = _TableWords.english() if messages is None else _TableWords.of(messages)
+    lines = [words.title(show_moment(agenda.as_of), agenda), ""]
     groups = agenda.by_owner()
     rows = [
         _finding_cells(f, portfolio, escalations, names, messages)
@@ -194,23 +194,76 @@ def agenda_table(
         for f in findings
     ]
     if rows:
-        titles = _FINDING_HEADER if messages is None else _TEXT_HEADER
-        header, *body = table(rows, header=titles, indent="  ")
+        header, *body = table(rows, header=words.finding_header, indent="  ")
         position = 0
         for owner, findings in groups.items():
             title = cell(_owner_title(owner, names))
-            lines += [f"{title}: {_plural(len(findings), 'finding')}", header]
+            lines += [words.owner_line(title, len(findings)), header]
             lines += body[position : position + len(findings)]
             lines.append("")
             position += len(findings)
     else:
-        lines += ["No open findings.", ""]
-    lines.append("Health (0-100, higher is healthier; trend: change over 30 days)")
+        lines += [words.no_findings, ""]
+    lines.append(words.health)
     health = _health_rows(agenda, portfolio)
-    lines += table(health, header=_HEALTH_HEADER, align=_HEALTH_ALIGN, indent="  ")
+    lines += table(health, header=words.health_header, align=_HEALTH_ALIGN, indent="  ")
     if not health:
-        lines.append("  (no accounts)")
+        lines.append(f"  {words.no_accounts}")
     return lines
+
+
+@attrs.frozen(kw_only=True)
+class _TableWords:
+    """The fixed words of the agenda table, in English or in a catalog's language."""
+
+    finding_header: tuple[str, ...]
+    health_header: tuple[str, ...]
+    health: str
+    no_findings: str
+    no_accounts: str
+    messages: Messages | None = None
+
+    @classmethod
+    def english(cls) -> _TableWords:
+        return cls(
+            finding_header=_FINDING_HEADER,
+            health_header=_HEALTH_HEADER,
+            health="Health (0-100, higher is healthier; trend: change over 30 days)",
+            no_findings="No open findings.",
+            no_accounts="(no accounts)",
+        )
+
+    @classmethod
+    def of(cls, messages: Messages) -> _TableWords:
+        def header(*keys: str) -> tuple[str, ...]:
+            return tuple(messages.text(f"review.{key}").upper() for key in keys)
+
+        return cls(
+            finding_header=header(
+                "due", "severity", "account", "name", "finding", "action", "level", "held_by"
+            ),
+            health_header=header("account", "name", "owner", "score", "trend"),
+            health=messages.text("review.health"),
+            no_findings=messages.text("review.no_findings"),
+            no_accounts=messages.text("review.no_accounts"),
+            messages=messages,
+        )
+
+    def title(self, as_of: str, agenda: Agenda) -> str:
+        if self.messages is None:
+            return f"Agenda as of {as_of}: {_summary(agenda)}"
+        summary = self.messages.text(
+            "review.summary",
+            open=len(agenda.findings),
+            snoozed=len(agenda.snoozed),
+            acknowledged=len(agenda.acknowledged),
+        )
+        return self.messages.text("review.title", as_of=as_of, summary=summary)
+
+    def owner_line(self, owner: str, count: int) -> str:
+        if self.messages is None:
+            return f"{owner}: {_plural(count, 'finding')}"
+        return self.messages.text("review.owner_findings", owner=owner, count=count)
 
 
 def _md(text: str) -> str:
