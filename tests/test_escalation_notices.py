@@ -422,7 +422,7 @@ def test_cli_lists_escalations_and_notices_without_sending(
     assert f"{count} notices to send (dry run, nothing sent; --send sends them):" in out
     assert all(e.finding.key in out for e in escalated)
     assert "Escalation, level 1 (department head)" in out  # an English-speaking head
-    assert "问题升级（第2级，高管）" in out  # the executive reads Chinese
+    assert "问题升级（第2级，高管负责人）" in out  # the executive reads Chinese
     assert not ledger.exists()
 
 

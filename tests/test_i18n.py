@@ -449,3 +449,14 @@ def test_the_examples_in_the_docstrings_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_default_ladder_s_levels_have_words_in_every_language(language: str) -> None:
+    from kamcore.escalation import load_policy
+    from kamcore.i18n import level_text
+
+    texts = messages(language)
+    for level in load_policy().levels:
+        assert f"term.{level.name}" in texts  # not the raw name with spaces
+        assert "_" not in level_text(level.name, texts)

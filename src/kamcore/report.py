@@ -42,7 +42,7 @@ from kamcore.escalation import (
     escalate,
     load_policy,
 )
-from kamcore.i18n import Messages, principle_name, severity_text
+from kamcore.i18n import Messages, level_text, principle_name, severity_text
 from kamcore.model import ClientFile, Portfolio
 from kamcore.review import SEVERITIES, Agenda, Finding, review, severity_rank
 
@@ -356,11 +356,12 @@ class EscalationEntry:
             return say(messages, "top_level", "none (top level)")
         holders = holder_text(upcoming.holder, upcoming.staff, self.staff_names, messages)
         at = _moment(upcoming.at)
+        level = level_label(upcoming.name, upcoming.holder, messages)
         return say(
             messages,
             "next_at",
-            f"{upcoming.name} ({holders}) at {at}",
-            level=upcoming.name,
+            f"{level} ({holders}) at {at}",
+            level=level,
             holders=holders,
             at=at,
         )
@@ -566,6 +567,13 @@ def owner_label(owner: str, name: str | None) -> str:
     return f"{owner} ({name})" if name and name != owner else owner
 
 
+def level_label(name: str, holder: Holder, messages: Messages | None) -> str:
+    """An escalation level's name, or its term in the language of *messages*."""
+    if messages is None:
+        return name
+    return level_text(name, messages, holder.id if holder.kind == "role" else None)
+
+
 def say(messages: Messages | None, key: str, english: str, /, **params: Any) -> str:
     """The report's text ``report.KEY`` in the language of *messages*, filled with
     *params*; without *messages*, the report's own English wording *english*."""
@@ -664,7 +672,7 @@ def history_text(stays: Iterable[Stay], messages: Messages | None = None) -> str
     """How long a finding sat on each level, lowest first; the current level says ``now``."""
     now = say(messages, "now", "(now)")
     parts = [
-        f"{stay.name} {duration_text(stay.duration, messages)}"
+        f"{level_label(stay.name, stay.holder, messages)} {duration_text(stay.duration, messages)}"
         + (f" {now}" if stay.until is None else "")
         for stay in stays
     ]
@@ -679,7 +687,7 @@ def escalation_cells(entry: EscalationEntry, messages: Messages | None = None) -
         f"{finding.account_id} ({clean(entry.account_name)})",
         finding.code,
         finding.severity if messages is None else severity_text(finding.severity, messages),
-        f"{escalation.level} {escalation.level_name}",
+        f"{escalation.level} {level_label(escalation.level_name, escalation.current.holder, messages)}",
         entry.holder_text(messages),
         _moment(escalation.since),
         entry.history_text(messages),

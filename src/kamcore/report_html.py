@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 from typing import Final
 
-from kamcore.i18n import Messages
+from kamcore.i18n import Messages, level_text
 from kamcore.report import (
     ACCOUNT_COLUMN_KEYS,
     ACCOUNT_COLUMNS,
@@ -186,7 +186,10 @@ def report_html(report: DepartmentHeadReport, messages: Messages | None = None) 
             bar_chart(
                 "escalations-by-level",
                 say(m, "chart_escalations", "Escalated findings of key accounts by level"),
-                [(name, float(count), str(count)) for name, count in by_level.items()],
+                [
+                    (name if m is None else level_text(name, m), float(count), str(count))
+                    for name, count in by_level.items()
+                ],
                 maximum=float(max(by_level.values())),
             ),
             '<table id="escalations">',

@@ -18,7 +18,7 @@ from kamcore.errors import KamcoreError
 from kamcore.escalation import Escalation
 from kamcore.i18n import Messages, action_text, describe, severity_text
 from kamcore.model import Portfolio
-from kamcore.report import holder_text
+from kamcore.report import holder_text, level_label
 from kamcore.review import Agenda, Finding, Health
 
 __all__ = [
@@ -128,7 +128,7 @@ def _finding_cells(
         level, held_by = UNKNOWN, UNKNOWN
     else:
         current = escalation.current
-        level = current.name
+        level = level_label(current.name, current.holder, messages)
         held_by = holder_text(current.holder, current.staff, names)
     if messages is not None:  # --lang: the texts in that language instead of the codes
         return [

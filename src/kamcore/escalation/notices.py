@@ -28,7 +28,7 @@ import attrs
 
 from kamcore.escalation.ladder import Escalation, Stay
 from kamcore.escalation.policy import Holder
-from kamcore.i18n import Catalogs, Messages, action_text, describe
+from kamcore.i18n import Catalogs, Messages, action_text, describe, level_text
 from kamcore.i18n import catalogs as installed_catalogs
 from kamcore.model import Portfolio, StaffMember
 from kamcore.notices import Notice
@@ -99,12 +99,7 @@ def _moment(moment: datetime, messages: Messages) -> str:
 
 
 def _level_text(name: str, holder: Holder, messages: Messages) -> str:
-    """A level for the reader: the term of its name (``department_head``), else of the
-    role that holds it (``executive_sponsor`` is held by ``executive``), else its name."""
-    for term in (f"term.{name}", f"term.{holder.id}" if holder.kind == "role" else ""):
-        if term in messages:
-            return messages.text(term)
-    return name.replace("_", " ")
+    return level_text(name, messages, holder.id if holder.kind == "role" else None)
 
 
 def _next_step(

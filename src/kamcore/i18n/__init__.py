@@ -31,7 +31,13 @@ from kamcore.i18n._catalog import (
     missing_marker,
     negotiate,
 )
-from kamcore.i18n._describe import action_text, describe, principle_name, severity_text
+from kamcore.i18n._describe import (
+    action_text,
+    describe,
+    level_text,
+    principle_name,
+    severity_text,
+)
 from kamcore.i18n._templates import CatalogError, placeholders
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "builtin_catalogs",
     "catalogs",
     "describe",
+    "level_text",
     "merge_catalogs",
     "messages",
     "missing_marker",

@@ -53,3 +53,18 @@ def severity_text(severity: str, messages: Messages) -> str:
 def principle_name(principle: str, messages: Messages) -> str:
     """The name of the principle with id *principle*."""
     return messages.text(f"principle.{principle}")
+
+
+def level_text(name: str, messages: Messages, role: str | None = None) -> str:
+    """An escalation level for the reader: the term of its name (``department_head``),
+    else of the role that holds it (``executive_sponsor`` is held by ``executive``),
+    else its name with spaces.
+
+    >>> from kamcore.i18n import messages
+    >>> level_text("department_head", messages("ru"))
+    'руководитель отдела'
+    """
+    for term in (f"term.{name}", f"term.{role}" if role else ""):
+        if term in messages:
+            return messages.text(term)
+    return name.replace("_", " ")
