@@ -258,6 +258,7 @@ def test_sync_of_a_json_portfolio_is_a_full_load(
     assert out == (
         f"{portfolio}: 1 account loaded, 0 records quarantined; "
         "no cursor kept (the source's plugin loads it only in full)\n"
+        f"synced:{portfolio}: 1 client file kept\n"
     )
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         assert ledger.cursor("default", portfolio) is None
@@ -306,15 +307,19 @@ def test_sync_keeps_the_cursor_of_an_incremental_source(
         "kamcore.cli._sync.get_plugin_manager", lambda: get_plugin_manager(plugins=[plugin])
     )
     outputs = [
-        run(capsys, "sync", "changes:acme")[1],
-        run(capsys, "sync", "changes:acme")[1],
-        run(capsys, "sync", "changes:acme", "--since", "x")[1],
-        run(capsys, "sync", "changes:acme", "--full")[1],
-        run(capsys, "sync", "changes:acme", "--tenant", "other")[1],
+        run(capsys, "sync", "changes:acme")[1].splitlines(),
+        run(capsys, "sync", "changes:acme")[1].splitlines(),
+        run(capsys, "sync", "changes:acme", "--since", "x")[1].splitlines(),
+        run(capsys, "sync", "changes:acme", "--full")[1].splitlines(),
+        run(capsys, "sync", "changes:acme", "--tenant", "other")[1].splitlines(),
     ]
     assert plugin.since == [None, "c+", "x", None, None]
-    assert outputs[1] == "changes:acme: 1 account loaded, 0 records quarantined; cursor kept: c++\n"
-    assert [out.rsplit(" ", 1)[1] for out in outputs] == ["c+\n", "c++\n", "x+\n", "c+\n", "c+\n"]
+    assert outputs[1] == [
+        "changes:acme: 1 account loaded, 0 records quarantined; cursor kept: c++",
+        "synced:changes:acme: 1 client file kept",
+    ]
+    assert [out[0].rsplit(" ", 1)[1] for out in outputs] == ["c+", "c++", "x+", "c+", "c+"]
+    assert outputs[4][1] == "synced+other:changes:acme: 1 client file kept"
 
 
 def test_since_and_full_cannot_go_together(capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,6 +91,12 @@ def kamcore_load_changes(source: str, since: str | None, strict: bool) -> Change
         record, or quarantine invalid records and keep the rest.
     :return: a :class:`kamcore.sync.ChangeSet` — the changed client files with
         their quarantine, and the cursor to pass next time — or ``None``.
+
+    kamcore keeps what a sync returns (:class:`kamcore.stores.PortfolioStore`):
+    a result for ``since=None`` replaces what was kept of the source; a result
+    for a cursor is merged over it, account by account, so return **whole**
+    client files for the accounts that changed. The scheme ``synced:`` is
+    kamcore's own (it reads what was kept).
     """
 
 

@@ -1,6 +1,10 @@
 """Sync from sources, push actions to sinks and send escalation notices, through the
 plugins and the ledger.
 
+``sync`` keeps what it loaded in the portfolio store
+(:class:`kamcore.stores.PortfolioStore`), in the same SQLite transaction as the
+source's new cursor: the cursor never moves past changes that were not kept.
+
 ``push`` is what makes write-back safe to repeat: every action is recorded in
 the ledger before it is sent and marked done after, an action already done is
 skipped, and an action left *pending* by a crash is first looked for in the sink
@@ -25,7 +29,7 @@ from kamcore.errors import KamcoreError, SourceError
 from kamcore.escalation.notices import EscalationNotice
 from kamcore.fileformat import LoadResult
 from kamcore.plugins import get_plugin_manager
-from kamcore.stores import Ledger
+from kamcore.stores import Ledger, PortfolioStore
 
 __all__ = [
     "BATCH_SIZE",
@@ -78,6 +82,8 @@ class SyncSummary:
         result: what was loaded.
         stopped: why the source stopped before the end (see
             :attr:`ChangeSet.stopped`); the next sync resumes from the cursor.
+        stored: client files the portfolio store holds for the source after
+            this sync (read them back as ``synced:SOURCE``).
     """
 
     accounts: int
@@ -85,6 +91,7 @@ class SyncSummary:
     cursor: str | None
     result: LoadResult
     stopped: str | None = None
+    stored: int = 0
 
 
 @attrs.frozen
@@ -114,12 +121,20 @@ def sync(
     strict: bool = False,
     plugins: pluggy.PluginManager | None = None,
 ) -> SyncSummary:
-    """Load what changed in *source* since the last sync and keep the new cursor.
+    """Load what changed in *source* since the last sync; keep it and the new cursor.
+
+    What was loaded — the client files and the records quarantined — goes to the
+    portfolio store in *ledger*'s database, in one transaction with the new
+    cursor: if storing fails, neither the store nor the cursor changes, and the
+    next sync loads the same changes again. A complete view of the source (a
+    plugin without ``kamcore_load_changes``, or a load from no cursor, as with
+    *full*) replaces what the store held for *source*; changes since a cursor,
+    and a view cut short (:attr:`ChangeSet.stopped`), are merged over it.
 
     Args:
         source: the source, as for ``load_portfolio``.
-        ledger: where cursors are kept.
-        tenant: whose cursor it is.
+        ledger: where cursors and the portfolio store are kept.
+        tenant: whose cursor and store it is.
         since: start from this cursor instead of the one the ledger kept.
         full: ignore any cursor and load everything.
         strict: refuse the source on any invalid record (default: quarantine them).
@@ -132,14 +147,19 @@ def sync(
     )
     stopped = None
     if changes is not None:
-        ledger.set_cursor(tenant, source, changes.cursor)
         result, new_cursor, stopped = changes.result, changes.cursor, changes.stopped
     else:
         result = manager.hook.kamcore_load_portfolio(source=source, strict=strict)
         if result is None:
             raise SourceError(f"{source}: no installed plugin reads this source")
         new_cursor = None
-    return SyncSummary(len(result.portfolio), len(result.quarantine), new_cursor, result, stopped)
+    complete_view = (changes is None or cursor is None) and stopped is None
+    stored = PortfolioStore(ledger).keep(
+        tenant, source, result, replace=complete_view, cursor=new_cursor
+    )
+    return SyncSummary(
+        len(result.portfolio), len(result.quarantine), new_cursor, result, stopped, stored
+    )
 
 
 def _batches(actions: Sequence[Action], size: int) -> Iterable[Sequence[Action]]:

@@ -235,7 +235,8 @@ def _add_ledger_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ledger",
         metavar="PATH",
-        help=f"the SQLite ledger of actions pushed and sync cursors (default: ${LEDGER_ENV}, "
+        help=f"the SQLite ledger of actions pushed, sync cursors and synced portfolios "
+        f"(default: ${LEDGER_ENV}, "
         f"else ./{DEFAULT_LEDGER})",
     )
     parser.add_argument(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sqlite3
 import sys
 import tempfile
@@ -27,7 +26,8 @@ from kamcore.errors import KamcoreError
 from kamcore.i18n import messages
 from kamcore.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, get_plugin_manager, load_portfolio
 from kamcore.review import review
-from kamcore.stores import Ledger
+from kamcore.stores import Ledger, synced_source
+from kamcore.stores.ledger import DEFAULT_LEDGER, DEFAULT_TENANT, LEDGER_ENV, ledger_path
 from kamcore.sync import PushSummary, push, sync
 
 __all__ = [
@@ -43,14 +43,6 @@ __all__ = [
     "sync_command",
     "tenant_name",
 ]
-
-LEDGER_ENV: Final = "KAMCORE_LEDGER"
-"""Environment variable: the ledger database when ``--ledger`` is not given."""
-DEFAULT_LEDGER: Final = "kamcore-ledger.sqlite3"
-"""The ledger database, in the current folder, when neither ``--ledger`` nor
-``$KAMCORE_LEDGER`` says otherwise."""
-DEFAULT_TENANT: Final = "default"
-"""The tenant when ``--tenant`` is not given."""
 
 ADAPTERS_LOGGER: Final = "kamcore_adapters"
 """The logger under which adapters report their progress at INFO."""
@@ -73,12 +65,6 @@ def tenant_name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("a tenant name cannot be blank")
     return text
-
-
-def ledger_path(option: str | None) -> Path:
-    """The ledger database: ``--ledger``, else ``$KAMCORE_LEDGER``, else
-    :data:`DEFAULT_LEDGER` in the current folder."""
-    return Path(option or os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER)
 
 
 @contextmanager
@@ -129,7 +115,8 @@ def _source_progress(stream: TextIO, verbose: bool) -> Iterator[None]:
 
 
 def sync_command(args: argparse.Namespace) -> list[str] | tuple[list[str], int]:
-    """``kamcore sync SOURCE``: load what changed and keep the cursor; one summary line.
+    """``kamcore sync SOURCE``: load what changed, keep it and the cursor; two summary
+    lines (what was loaded; what the portfolio store holds now, and how to read it).
 
     Exit code 1 when the source stopped early: what was read is kept and the
     cursor resumes after it.
@@ -154,7 +141,10 @@ def sync_command(args: argparse.Namespace) -> list[str] | tuple[list[str], int]:
         cursor = f"cursor kept: {cell(summary.cursor)}"
     loaded = _plural(summary.accounts, "account")
     quarantined = _plural(summary.quarantined, "record")
-    lines = [f"{args.source}: {loaded} loaded, {quarantined} quarantined; {cursor}"]
+    lines = [
+        f"{args.source}: {loaded} loaded, {quarantined} quarantined; {cursor}",
+        f"{synced_source(args.source, args.tenant)}: {_plural(summary.stored, 'client file')} kept",
+    ]
     if summary.stopped is None:
         return lines
     _warn(

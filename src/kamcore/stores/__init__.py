@@ -3,5 +3,13 @@
 from __future__ import annotations
 
 from kamcore.stores.ledger import ActionRecord, Ledger, NoticeRecord
+from kamcore.stores.portfolio import PortfolioStore, read_synced_source, synced_source
 
-__all__ = ["ActionRecord", "Ledger", "NoticeRecord"]
+__all__ = [
+    "ActionRecord",
+    "Ledger",
+    "NoticeRecord",
+    "PortfolioStore",
+    "read_synced_source",
+    "synced_source",
+]

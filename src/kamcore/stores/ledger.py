@@ -6,12 +6,15 @@ sink's record id after; an action that failed stays *failed* with its error and
 is tried again on the next push. A notice is recorded once per plugin that
 delivered it, after the plugin returned, so it is never handed to a plugin twice.
 One database serves several tenants (CRM organisations): every row carries its
-tenant and every query filters on it.
+tenant and every query filters on it. The portfolio store
+(:mod:`kamcore.stores.portfolio`) keeps what each sync loaded in the same
+database, in the same transaction as the cursor.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +26,28 @@ import attrs
 
 from kamcore.actions import Action
 
-__all__ = ["STATUSES", "ActionRecord", "Ledger", "NoticeRecord"]
+__all__ = [
+    "DEFAULT_LEDGER",
+    "DEFAULT_TENANT",
+    "LEDGER_ENV",
+    "STATUSES",
+    "ActionRecord",
+    "Ledger",
+    "NoticeRecord",
+    "ledger_path",
+    "store_cursor",
+]
 
 STATUSES: Final = ("pending", "done", "failed")
 """The states of a recorded action."""
+
+LEDGER_ENV: Final = "KAMCORE_LEDGER"
+"""Environment variable: the ledger database when no path is given."""
+DEFAULT_LEDGER: Final = "kamcore-ledger.sqlite3"
+"""The ledger database, in the current folder, when neither a path nor
+``$KAMCORE_LEDGER`` says otherwise."""
+DEFAULT_TENANT: Final = "default"
+"""The tenant when none is named."""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS actions (
@@ -61,6 +82,23 @@ CREATE TABLE IF NOT EXISTS cursors (
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def ledger_path(option: str | None = None) -> Path:
+    """The ledger database: *option* (``--ledger``), else ``$KAMCORE_LEDGER``, else
+    :data:`DEFAULT_LEDGER` in the current folder."""
+    return Path(option or os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER)
+
+
+def store_cursor(db: sqlite3.Connection, tenant: str, source: str, cursor: str) -> None:
+    """Keep *cursor* as where the next sync of *source* for *tenant* starts, inside
+    the transaction the caller holds (:meth:`Ledger.transaction`)."""
+    db.execute(
+        "INSERT INTO cursors (tenant, source, cursor, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (tenant, source) DO UPDATE SET"
+        " cursor = excluded.cursor, updated_at = excluded.updated_at",
+        (tenant, source, cursor, _now()),
+    )
 
 
 @attrs.frozen
@@ -127,8 +165,16 @@ class Ledger:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open database, for the stores that share it (:mod:`kamcore.stores.portfolio`):
+        read from it freely, write only inside :meth:`transaction`."""
+        return self._connection
+
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: what is written through the connection it yields
+        is committed together when the block ends, or not at all if it raises."""
         self._connection.execute("BEGIN IMMEDIATE")
         try:
             yield self._connection
@@ -159,7 +205,7 @@ class Ledger:
     def record_pending(self, sink: str, action: Action) -> None:
         """Record *action* as about to be sent to *sink* (before sending it)."""
         now = _now()
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO actions (tenant, key, sink, status, action, created_at, updated_at)"
                 " VALUES (?, ?, ?, 'pending', ?, ?, ?)"
@@ -170,7 +216,7 @@ class Ledger:
 
     def forget(self, tenant: str, sink: str, key: str) -> None:
         """Remove a *pending* action that was never handed to any sink."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "DELETE FROM actions WHERE tenant = ? AND sink = ? AND key = ? AND status = 'pending'",
                 (tenant, sink, key),
@@ -194,7 +240,7 @@ class Ledger:
         record_id: str | None,
         error: str | None,
     ) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             updated = db.execute(
                 "UPDATE actions SET status = ?, record_id = ?, error = ?, updated_at = ?"
                 " WHERE tenant = ? AND sink = ? AND key = ?",
@@ -212,7 +258,7 @@ class Ledger:
 
     def record_notice(self, tenant: str, key: str, plugin: str, recipient: str) -> None:
         """Record that *plugin* delivered notice *key* to *recipient* (after it returned)."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO notices (tenant, key, plugin, recipient, sent_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, key, plugin) DO NOTHING",
@@ -237,10 +283,5 @@ class Ledger:
 
     def set_cursor(self, tenant: str, source: str, cursor: str) -> None:
         """Keep *cursor* as where the next sync of *source* for *tenant* starts."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO cursors (tenant, source, cursor, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (tenant, source) DO UPDATE SET"
-                " cursor = excluded.cursor, updated_at = excluded.updated_at",
-                (tenant, source, cursor, _now()),
-            )
+        with self.transaction() as db:
+            store_cursor(db, tenant, source, cursor)
