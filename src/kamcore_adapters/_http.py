@@ -22,11 +22,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
+from typing import Self
 
 import attrs
 
 __all__ = [
     "Backoff",
+    "ClosingClient",
     "ConcurrencyBudget",
     "RateBudget",
     "RedactingFilter",
@@ -158,6 +160,28 @@ class ConcurrencyBudget:
 
     def __repr__(self) -> str:
         return f"ConcurrencyBudget({self.limit})"
+
+
+class ClosingClient:
+    """A client that closes its connections when a ``with`` block ends.
+
+    Subclasses implement :meth:`close`.
+    """
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def _frozen(value: Mapping[str, str]) -> Mapping[str, str]:

@@ -21,11 +21,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from kamcore.errors import SourceError
-from kamcore_adapters._http import Backoff, RateBudget, Secret, Token, TokenCache, redact
+from kamcore_adapters._http import (
+    Backoff,
+    ClosingClient,
+    RateBudget,
+    Secret,
+    Token,
+    TokenCache,
+    redact,
+)
 from kamcore_adapters.fxiaoke._errors import (
     Disposition,
     FxiaokeAuthError,
@@ -134,7 +141,7 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-class FxiaokeClient:
+class FxiaokeClient(ClosingClient):
     """A client for one profile: ``with FxiaokeClient(settings) as client: client.query(...)``.
 
     Args:
@@ -194,17 +201,6 @@ class FxiaokeClient:
     def close(self) -> None:
         """Close the HTTP connections."""
         self._http.close()
-
-    def __enter__(self) -> FxiaokeClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- budgets and secrets ----------------------------------------------------------------------
 

@@ -35,13 +35,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 from typing import Any, Final
 
 import httpx
 
 from kamcore.errors import SourceError
 from kamcore_adapters._http import (
+    ClosingClient,
     ConcurrencyBudget,
     RateBudget,
     Secret,
@@ -224,7 +224,7 @@ def _empty(response: httpx.Response) -> bool:
     )
 
 
-class ZohoClient:
+class ZohoClient(ClosingClient):
     """A synchronous client of one Zoho org (use it as a context manager).
 
     Args:
@@ -258,17 +258,6 @@ class ZohoClient:
     def close(self) -> None:
         """Close the connections."""
         self._http.close()
-
-    def __enter__(self) -> ZohoClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- messages ----------------------------------------------------------------------------
 
