@@ -284,6 +284,7 @@ def report_incremental(path: Path, size: int, events: int, repeat: int) -> bool:
 def profile(path: Path) -> None:
     portfolio = load_stream(path)
     as_of = portfolio.exported_at
+    assert as_of is not None
     inputs = _review_inputs()
     profiler = cProfile.Profile()
     profiler.runcall(review, portfolio, as_of, **inputs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -51,6 +53,7 @@ E = TypeVar("E", bound=Event)
 V = TypeVar("V")
 
 _UNSET: Any = object()
+_AT = operator.attrgetter("at")
 
 
 def _chronological(events: Iterable[Event]) -> tuple[Event, ...]:
@@ -256,10 +259,15 @@ class Timeline:
         checked again. A review works on such a copy, so the views it computes
         are dropped with the copy instead of staying on a portfolio held in memory.
         """
-        copy = object.__new__(type(self))
-        object.__setattr__(copy, "events", self.events)
-        copy._forget_views()
-        return copy
+        return self._trusted(self.events)
+
+    @classmethod
+    def _trusted(cls, events: tuple[Event, ...]) -> Timeline:
+        """A timeline of *events* that are known to be sound and in order: no checks."""
+        timeline = object.__new__(cls)
+        object.__setattr__(timeline, "events", events)
+        timeline._forget_views()
+        return timeline
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self.events)
@@ -269,24 +277,32 @@ class Timeline:
 
     def as_of(self, moment: datetime) -> Timeline:
         """The timeline as it was known at *moment*: events after it are gone."""
-        return Timeline(tuple(e for e in self.events if e.at <= moment))
+        # The events are in time order, so those up to *moment* are a prefix; and
+        # the prefix of a sound timeline is sound (an event refers only to events
+        # no later than itself), so it is not checked again.
+        known = bisect.bisect_right(self.events, moment, key=_AT)
+        # The last cut is kept with the views it computed: a check that walks back
+        # through time asks for the same cut at many moments between two records.
+        last = self._views.get("as_of")
+        if last is None or last[0] != known:
+            last = self._views["as_of"] = (known, self._trusted(self.events[:known]))
+        return cast("Timeline", last[1])
 
     def of_type(self, kind: type[E]) -> tuple[E, ...]:
-        """The events of class *kind*, oldest first."""
-        return self._view(("of_type", kind), lambda: self._select(kind))
-
-    def _select(self, kind: type[E]) -> tuple[E, ...]:
-        by_class = self._view("by_class", self._group_by_class)
-        classes = [cls for cls in by_class if issubclass(cls, kind)]
-        if len(classes) <= 1:
-            # The usual case, a concrete event class: its group, already in order.
-            return cast("tuple[E, ...]", by_class[classes[0]] if classes else ())
-        return tuple(e for e in self.events if isinstance(e, kind))
+        """The events of class *kind* (or a subclass of it), oldest first."""
+        # The most frequent query of a review: a plain lookup, no view to build per kind.
+        by_class = self._views.get("by_class")
+        if by_class is None:
+            by_class = self._views["by_class"] = self._group_by_class()
+        return cast("tuple[E, ...]", by_class.get(kind, ()))
 
     def _group_by_class(self) -> dict[type[Event], tuple[Event, ...]]:
+        # Each event is listed under its class and every event class above it, so a
+        # query for a base class is a lookup too, in time order like the others.
         groups: defaultdict[type[Event], list[Event]] = defaultdict(list)
         for event in self.events:
-            groups[type(event)].append(event)
+            for cls in _event_classes(type(event)):
+                groups[cls].append(event)
         return {cls: tuple(group) for cls, group in groups.items()}
 
     def get(self, event_id: str) -> Event | None:
@@ -401,9 +417,12 @@ class Timeline:
         A wait pauses the clock of the event it is about, and a wait about
         nothing in particular pauses every clock. Overlapping waits count once.
         """
+        waits = self.waits()
+        if not waits:
+            return 0.0  # the usual case: never waited on the client
         spans = sorted(
             (max(start, w.started.at), min(end, w.ended.at if w.ended else end))
-            for w in self.waits()
+            for w in waits
             if w.started.about in (None, about)
         )
         total, covered_to = 0.0, start
@@ -438,11 +457,10 @@ class Timeline:
         self, start: datetime | None = None, end: datetime | None = None
     ) -> tuple[SurveyResponse, ...]:
         """Survey responses, optionally only those with ``start <= at <= end``."""
-        return tuple(
-            s
-            for s in self.of_type(SurveyResponse)
-            if (start is None or s.at >= start) and (end is None or s.at <= end)
-        )
+        surveys = self.of_type(SurveyResponse)  # in time order: the span is a slice
+        low = 0 if start is None else bisect.bisect_left(surveys, start, key=_AT)
+        high = len(surveys) if end is None else bisect.bisect_right(surveys, end, key=_AT)
+        return surveys[low:high]
 
     def decisions(self, finding: str | None = None) -> tuple[Decision, ...]:
         """Manager decisions, optionally only those on *finding*."""
@@ -460,6 +478,19 @@ class Timeline:
     def _continuations(self, opener: Event, kind: type[E]) -> tuple[E, ...]:
         continued = self._view("continued", self._continuations_by_opener)
         return tuple(e for e in continued.get(opener.id, ()) if isinstance(e, kind))
+
+
+_EVENT_CLASSES: dict[type[Event], tuple[type[Event], ...]] = {}
+
+
+def _event_classes(cls: type[Event]) -> tuple[type[Event], ...]:
+    """*cls* and the event classes it derives from (kept: there are few classes)."""
+    classes = _EVENT_CLASSES.get(cls)
+    if classes is None:
+        classes = _EVENT_CLASSES[cls] = tuple(
+            base for base in cls.__mro__ if issubclass(base, Event)
+        )
+    return classes
 
 
 def reference_problem(event: Event, by_id: Mapping[str, Event]) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import bisect
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 import pluggy
@@ -29,7 +29,13 @@ __all__ = [
     "review_account",
 ]
 
-R = TypeVar("R")
+
+class _Timed(Protocol):
+    @property
+    def at(self) -> datetime: ...
+
+
+R = TypeVar("R", bound=_Timed)
 
 AGENDA_VERSION: Final = 1
 """The version of the agenda's JSON form (``kamcore review --format json``)."""
@@ -53,6 +59,21 @@ class Agenda:
     snoozed: tuple[Finding, ...] = ()
     acknowledged: tuple[Finding, ...] = ()
     health: Mapping[str, Health] = attrs.field(factory=dict)
+    # The findings, snoozed and acknowledged findings of each account (accounts with
+    # none are absent): what lets an incremental merge and ``for_account`` cost as
+    # much as the accounts concerned, not a pass over the whole agenda. ``review()``
+    # hands it over; for an agenda built otherwise it is built on first use.
+    _groups: _Groups | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    def _by_account(self) -> _Groups:
+        if self._groups is not None:
+            return self._groups
+        groups: dict[str, tuple[list[Finding], list[Finding], list[Finding]]] = {}
+        for index, kind in enumerate((self.findings, self.snoozed, self.acknowledged)):
+            for finding in kind:
+                groups.setdefault(finding.account_id, ([], [], []))[index].append(finding)
+        _set_groups(self, groups)
+        return groups
 
     def by_owner(self) -> dict[str, tuple[Finding, ...]]:
         """Open findings grouped by owner, owners in name order."""
@@ -62,8 +83,9 @@ class Agenda:
         return {owner: tuple(groups[owner]) for owner in sorted(groups)}
 
     def for_account(self, account_id: str) -> tuple[Finding, ...]:
-        """The open findings on one account."""
-        return tuple(f for f in self.findings if f.account_id == account_id)
+        """The open findings on one account, in agenda order."""
+        group = self._by_account().get(account_id)
+        return tuple(sorted(group[0], key=_order)) if group else ()
 
     def replace_accounts(self, reviewed: Agenda, account_ids: Iterable[str]) -> Agenda:
         """This agenda with the accounts *account_ids* as *reviewed* has them.
@@ -71,8 +93,9 @@ class Agenda:
         The incremental review: after some accounts changed, review only those
         (``review(portfolio, as_of, accounts=changed)``) and merge the result into
         the previous agenda. The merge equals a full review of the changed
-        portfolio, in the same order, and costs a pass over the findings rather
-        than a review of every account.
+        portfolio, in the same order. Its cost grows with the findings of the
+        accounts replaced (each found or placed by a binary search), not with
+        the agenda: the rest is copied as it is.
 
         Args:
             reviewed: a review at the same moment that covers *account_ids*.
@@ -88,24 +111,40 @@ class Agenda:
                 f"as of {self.as_of.isoformat()}"
             )
         replaced = set(account_ids)
-        health = {
-            account: reviewed.health[account] if account in replaced else value
-            for account, value in self.health.items()
-            if account not in replaced or account in reviewed.health
-        }
-        # Accounts new to the portfolio come last, as they do in a full review.
-        health.update(
-            (account, value)
-            for account, value in reviewed.health.items()
-            if account in replaced and account not in health
-        )
-        return Agenda(
+        # A copy of the health table (in C) with the replaced accounts changed in
+        # place; accounts new to the portfolio come last, as in a full review.
+        health = dict(self.health)
+        for account, value in reviewed.health.items():
+            if account in replaced:
+                health[account] = value
+        for account in replaced - reviewed.health.keys():
+            health.pop(account, None)
+        previous_groups, reviewed_groups = self._by_account(), reviewed._by_account()
+        groups = dict(previous_groups)
+        for account in replaced:
+            groups.pop(account, None)
+            if account in reviewed_groups:
+                groups[account] = reviewed_groups[account]
+        merged = [
+            _merged(
+                previous,
+                [f for account in replaced for f in previous_groups.get(account, _NONE)[kind]],
+                sorted(
+                    (f for account in replaced for f in reviewed_groups.get(account, _NONE)[kind]),
+                    key=_order,
+                ),
+            )
+            for kind, previous in enumerate((self.findings, self.snoozed, self.acknowledged))
+        ]
+        agenda = Agenda(
             as_of=self.as_of,
-            findings=_merged(self.findings, reviewed.findings, replaced),
-            snoozed=_merged(self.snoozed, reviewed.snoozed, replaced),
-            acknowledged=_merged(self.acknowledged, reviewed.acknowledged, replaced),
+            findings=merged[0],
+            snoozed=merged[1],
+            acknowledged=merged[2],
             health=health,
         )
+        _set_groups(agenda, groups)
+        return agenda
 
     def as_dict(self) -> dict[str, Any]:
         """The agenda as JSON-ready values (the documented, versioned form)."""
@@ -129,33 +168,58 @@ def _order(finding: Finding) -> tuple[Any, ...]:
 
 
 def _merged(
-    previous: Sequence[Finding], reviewed: Sequence[Finding], replaced: Set[str]
+    previous: Sequence[Finding], dropped: Iterable[Finding], added: Sequence[Finding]
 ) -> tuple[Finding, ...]:
-    """*previous* without the findings on *replaced* accounts, plus those of *reviewed*.
+    """*previous* (in agenda order) without *dropped*, plus *added* (in agenda order).
 
-    Both are in agenda order, so each finding of *reviewed* is placed with a
-    binary search: the sort keys of the whole agenda are never all computed.
-    The search narrows by due time first (compared in C), then places the
-    finding among those due at the same time by the full order.
+    Every finding is found or placed with a binary search, so the sort keys of
+    the whole agenda are never computed and no Python code runs per kept
+    finding: the kept ones are copied in slices, once, in C.
     """
-    kept = [f for f in previous if f.account_id not in replaced]
-    # Findings with no due time come last.
-    undated = bisect.bisect_left(kept, True, key=_undated)
+    undated = bisect.bisect_left(previous, True, key=_undated)
+    drops = sorted(_position(previous, finding, undated) for finding in dropped)
     merged: list[Finding] = []
-    start = 0
-    for finding in (f for f in reviewed if f.account_id in replaced):
-        if finding.due is None:
-            low, high = max(start, undated), len(kept)
-        else:
-            low = bisect.bisect_left(kept, finding.due, lo=start, hi=undated, key=_DUE)
-            high = bisect.bisect_right(kept, finding.due, lo=low, hi=undated, key=_DUE)
-        # Two findings never tie: the order ends with the account and the finding's key.
-        position = bisect.bisect_left(kept, _order(finding), lo=low, hi=high, key=_order)
-        merged += kept[start:position]
+    start = next_drop = 0
+    # Both the drops and the insertion points ascend: one walk along *previous*.
+    for finding in added:
+        position = _position(previous, finding, undated, start)
+        while next_drop < len(drops) and drops[next_drop] < position:
+            merged += previous[start : drops[next_drop]]
+            start = drops[next_drop] + 1
+            next_drop += 1
+        merged += previous[start:position]
         merged.append(finding)
         start = position
-    merged += kept[start:]
+    for position in drops[next_drop:]:
+        merged += previous[start:position]
+        start = position + 1
+    merged += previous[start:]
     return tuple(merged)
+
+
+def _position(findings: Sequence[Finding], finding: Finding, undated: int, start: int = 0) -> int:
+    """Where *finding* is or belongs in *findings* (in agenda order, from *start* on).
+
+    *undated* is where the findings with no due time begin. The search narrows
+    by due time first (compared in C), then by the full order among those due
+    at the same time; two findings never tie, as the order ends with the
+    account and the finding's key.
+    """
+    if finding.due is None:
+        low, high = max(start, undated), len(findings)
+    else:
+        low = bisect.bisect_left(findings, finding.due, lo=start, hi=undated, key=_DUE)
+        high = bisect.bisect_right(findings, finding.due, lo=low, hi=undated, key=_DUE)
+    return bisect.bisect_left(findings, _order(finding), lo=low, hi=high, key=_order)
+
+
+_NONE: Final[tuple[list[Finding], list[Finding], list[Finding]]] = ([], [], [])
+_Groups = Mapping[str, tuple[Sequence[Finding], Sequence[Finding], Sequence[Finding]]]
+
+
+def _set_groups(agenda: Agenda, groups: _Groups) -> None:
+    # The agenda is frozen; its groups are a cache of what its findings say.
+    object.__setattr__(agenda, "_groups", groups)
 
 
 _DUE: Final = operator.attrgetter("due")
@@ -193,6 +257,8 @@ def review_account(context: ReviewContext, principles: Sequence[Principle]) -> l
 def _decided(
     findings: Iterable[Finding], decisions: Sequence[Decision], as_of: datetime
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    if not decisions:
+        return list(findings), [], []  # the usual case: nothing decided on the account
     open_, snoozed, acknowledged = [], [], []
     for finding in findings:
         # A decision names one finding by its key, or every finding of a kind on
@@ -251,22 +317,21 @@ def review(
     # One read-only view shared by every account's context (see ReviewContext.staff).
     staff = MappingProxyType({member.id: member for member in portfolio.staff})
     clients: Iterable[ClientFile] = portfolio
+    wanted: set[str] | None = None
     if accounts is not None:
         wanted = set(accounts)
         unknown = sorted(wanted - portfolio.files.keys())
         if unknown:
             raise UnknownAccountError(unknown[0])
         # In portfolio order, as a full review has them.
-        clients = [client for client in portfolio if client.id in wanted]
-    reports: defaultdict[str, list[datetime]] = defaultdict(list)
-    for report in portfolio.reports:
-        if report.at <= as_of:
-            for account_id in report.account_ids:
-                reports[account_id].append(report.at)
+        files = portfolio.files
+        clients = [files[account_id] for account_id in files if account_id in wanted]
+    reports = _report_times(portfolio, as_of, wanted)
     findings: list[Finding] = []
     snoozed: list[Finding] = []
     acknowledged: list[Finding] = []
     health: dict[str, Health] = {}
+    groups: dict[str, tuple[list[Finding], list[Finding], list[Finding]]] = {}
     for original in clients:
         client = _known(original, as_of)
         context = _context(
@@ -282,14 +347,37 @@ def review(
         findings += decided[0]
         snoozed += decided[1]
         acknowledged += decided[2]
+        if found:
+            groups[client.id] = decided
         health[client.id] = account_health(context, decided[0])
-    return Agenda(
+    agenda = Agenda(
         as_of=as_of,
         findings=tuple(sorted(findings, key=_order)),
         snoozed=tuple(sorted(snoozed, key=_order)),
         acknowledged=tuple(sorted(acknowledged, key=_order)),
         health=health,
     )
+    _set_groups(agenda, groups)
+    return agenda
+
+
+def _report_times(
+    portfolio: Portfolio, as_of: datetime, wanted: set[str] | None
+) -> defaultdict[str, list[datetime]]:
+    """When reports up to *as_of* covered each account (only the *wanted* ones, if given)."""
+    times: defaultdict[str, list[datetime]] = defaultdict(list)
+    for report in portfolio.reports:
+        if report.at > as_of:
+            continue
+        if wanted is None:
+            for account_id in report.account_ids:
+                times[account_id].append(report.at)
+        else:
+            # A report covers hundreds of accounts and a partial review wants few:
+            # intersect in C rather than loop over them (a name listed twice counts twice).
+            for account_id in wanted.intersection(report.account_ids):
+                times[account_id] += [report.at] * report.account_ids.count(account_id)
+    return times
 
 
 def _event_order(event: Event) -> tuple[Any, ...]:
@@ -317,7 +405,7 @@ def _known(client: ClientFile, as_of: datetime) -> ClientFile:
     if _canonical(client.transactions, _transaction_order, as_of) and _canonical(
         client.timeline.events, _event_order, as_of
     ):
-        return attrs.evolve(client, timeline=client.timeline.trusted_copy())
+        return client.trusted_copy()
     return ClientFile(
         account=client.account,
         transactions=sorted(
@@ -330,10 +418,21 @@ def _known(client: ClientFile, as_of: datetime) -> ClientFile:
 def _canonical(
     records: Sequence[R], order: Callable[[R], tuple[Any, ...]], as_of: datetime
 ) -> bool:
-    """Whether *records* are sorted by *order* (whose first item is the time) up to *as_of*."""
+    """Whether *records* are sorted by *order* (whose first item is the time) up to *as_of*.
+
+    The records are in time order already (the model keeps them so), so when no
+    two are at the same moment the order's tie-breakers have nothing to decide.
+    """
+    times = [record.at for record in records]
+    if not times:
+        return True
+    if times[-1] > as_of:
+        return False
+    if all(map(operator.lt, times, times[1:])):
+        return True
     keys = [order(record) for record in records]
     # Sorting a sorted list is one linear pass, and ``==`` stops at the first difference.
-    return not keys or (keys == sorted(keys) and keys[-1][0] <= as_of)
+    return keys == sorted(keys)
 
 
 def _context(

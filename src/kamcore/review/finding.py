@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -79,6 +78,16 @@ class Finding:
     values: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
     action: str = attrs.field(validator=attrs.validators.in_(ACTIONS))
     due: datetime | None = None
+    # Computed once at construction: every finding's key is read at least once
+    # (a review deduplicates by it, decisions and the agenda order use it).
+    _key: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        digest = hashlib.sha1(
+            "\x1f".join([self.account_id, self.code, *self.evidence]).encode(),
+            usedforsecurity=False,
+        ).hexdigest()[:12]
+        object.__setattr__(self, "_key", f"{self.code}:{digest}")
 
     @property
     def message(self) -> str:
@@ -86,15 +95,11 @@ class Finding:
         the text comes from a catalog, in the reader's language."""
         return f"{self.principle}.{self.code}"
 
-    @cached_property
+    @property
     def key(self) -> str:
         """A stable key of the situation: the same account, code and evidence give the
         same key at every review, so decisions (snooze, acknowledge) can refer to it."""
-        digest = hashlib.sha1(
-            "\x1f".join([self.account_id, self.code, *self.evidence]).encode(),
-            usedforsecurity=False,
-        ).hexdigest()[:12]
-        return f"{self.code}:{digest}"
+        return self._key
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready values."""

@@ -9,6 +9,8 @@ counts as zero. ``worst_of`` takes the weakest signal instead of the weighted me
 
 from __future__ import annotations
 
+import bisect
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -31,6 +33,7 @@ _FINDING_WEIGHT: Final = {"info": 0.0, "warning": 0.5, "violation": 1.0, "critic
 _TREND_PERIOD: Final = timedelta(days=30)
 _YEAR: Final = timedelta(days=365)
 _QUARTER: Final = timedelta(days=90)
+_AT: Final = operator.attrgetter("at")
 
 
 @attrs.frozen
@@ -61,14 +64,16 @@ class Health:
 def _has_events(client: ClientFile, as_of: datetime) -> bool:
     # The client file is cut at the review's moment, not at *as_of* (the trend reads
     # 30 days earlier): only events up to *as_of* count as data.
-    return any(e.at <= as_of for e in client.timeline.events)
+    events = client.timeline.events
+    return bool(events) and events[0].at <= as_of  # in time order: the first decides
 
 
 def _contact(client: ClientFile, as_of: datetime, cadence_days: float) -> float | None:
-    contacts = [e.at for e in client.timeline.interactions(personal=True) if e.at <= as_of]
-    if not contacts:
+    contacts = client.timeline.interactions(personal=True)  # in time order
+    known = bisect.bisect_right(contacts, as_of, key=_AT)
+    if not known:
         return 0.0 if _has_events(client, as_of) else None
-    silent = (as_of - contacts[-1]).total_seconds() / 86400
+    silent = (as_of - contacts[known - 1].at).total_seconds() / 86400
     return max(0.0, 1.0 - silent / (2 * cadence_days)) if cadence_days else 1.0
 
 
@@ -79,11 +84,14 @@ def _satisfaction(client: ClientFile, as_of: datetime) -> float | None:
 
 def _purchases(client: ClientFile, as_of: datetime) -> float | None:
     year_start, quarter_start = as_of - _YEAR, as_of - _QUARTER
-    year = [t for t in client.transactions if year_start < t.at <= as_of]
-    if not year:
+    # The transactions are in time order: each window is counted with a binary search.
+    transactions = client.transactions
+    end = bisect.bisect_right(transactions, as_of, key=_AT)
+    in_year = end - bisect.bisect_right(transactions, year_start, key=_AT)
+    if not in_year:
         return None
-    recent = sum(1 for t in year if t.at > quarter_start)
-    expected = len(year) / 4
+    recent = end - bisect.bisect_right(transactions, quarter_start, key=_AT)
+    expected = in_year / 4
     return min(1.0, recent / expected)
 
 

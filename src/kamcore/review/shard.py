@@ -26,7 +26,7 @@ import attrs
 
 from kamcore.classification import load_classifier
 from kamcore.model import ClientFile, Portfolio
-from kamcore.review.agenda import Agenda, _order, review
+from kamcore.review.agenda import Agenda, _order, _set_groups, review
 from kamcore.review.finding import Finding
 from kamcore.review.health import Health
 from kamcore.review.principle import Principle, ReviewSettings
@@ -115,13 +115,20 @@ def merge_agendas(agendas: Sequence[Agenda]) -> Agenda:
             if account in health:
                 raise ValueError(f"account {account!r} is in two agendas")
             health[account] = value
-    return Agenda(
+    merged = Agenda(
         as_of=as_of,
         findings=_merged(agenda.findings for agenda in agendas),
         snoozed=_merged(agenda.snoozed for agenda in agendas),
         acknowledged=_merged(agenda.acknowledged for agenda in agendas),
         health=health,
     )
+    # The parts' accounts are apart, so their findings by account simply add up
+    # (and the merged agenda takes incremental merges without a pass of its own).
+    groups: dict[str, tuple[Sequence[Finding], Sequence[Finding], Sequence[Finding]]] = {}
+    for agenda in agendas:
+        groups.update(agenda._by_account())
+    _set_groups(merged, groups)
+    return merged
 
 
 def _merged(parts: Iterable[Sequence[Finding]]) -> tuple[Finding, ...]:
