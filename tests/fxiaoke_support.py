@@ -57,6 +57,26 @@ def toml_profile(settings: Mapping[str, str], profile: str = "test") -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_profile(
+    crm: LocalFxiaoke,
+    server: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    profile: str = "test",
+) -> Path:
+    """Write ``tmp_path/kamcore.toml`` with ``[fxiaoke.PROFILE]`` pointing at the local CRM
+    (no client-side rate limit to speak of), and name it in ``$KAMCORE_CONFIG``."""
+    path = tmp_path / "kamcore.toml"
+    settings = {
+        **crm.profile_settings(server.url),
+        "token_cache": str(tmp_path / "tokens"),
+        "calls_per_window": "100000",
+    }
+    path.write_text(toml_profile(settings, profile), encoding="utf-8")
+    monkeypatch.setenv("KAMCORE_CONFIG", str(path))
+    return path
+
+
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -23,7 +23,7 @@ from fxiaoke_support import (
     seed_accounts,
     serve,
     settings_for,
-    toml_profile,
+    write_profile,
 )
 from kamcore.plugins import DISABLE_ENV
 from kamcore.stores import Ledger
@@ -69,15 +69,7 @@ def config(
     crm: LocalFxiaoke, server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """A kamcore.toml with the profile ``fxiaoke:test``, named by ``$KAMCORE_CONFIG``."""
-    path = tmp_path / "kamcore.toml"
-    settings = {
-        **crm.profile_settings(server.url),
-        "token_cache": str(tmp_path / "tokens"),
-        "calls_per_window": "100000",
-    }
-    path.write_text(toml_profile(settings), encoding="utf-8")
-    monkeypatch.setenv("KAMCORE_CONFIG", str(path))
-    return path
+    return write_profile(crm, server, tmp_path, monkeypatch)
 
 
 def keys_in_crm(crm: LocalFxiaoke, object_name: str = "ActiveRecordObj") -> list[str]:

@@ -27,7 +27,7 @@ from fxiaoke_support import (
     seed_client_files,
     serve,
     settings_for,
-    toml_profile,
+    write_profile,
 )
 from kamcore import PortfolioFormatError, SourceError
 from kamcore.stores import Ledger
@@ -78,14 +78,7 @@ def profile(
     crm: LocalFxiaoke, server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """``fxiaoke:test`` configured in a kamcore.toml that points at the local CRM."""
-    config = tmp_path / "kamcore.toml"
-    settings = {
-        **crm.profile_settings(server.url),
-        "token_cache": str(tmp_path / "tokens"),
-        "calls_per_window": "100000",
-    }
-    config.write_text(toml_profile(settings), encoding="utf-8")
-    monkeypatch.setenv("KAMCORE_CONFIG", str(config))
+    write_profile(crm, server, tmp_path, monkeypatch)
     return "fxiaoke:test"
 
 
