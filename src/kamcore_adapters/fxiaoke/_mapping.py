@@ -367,9 +367,7 @@ class _Mapper:
         try:
             at_field = _first_name(raw, self.names("order_at"))
             if at_field is not None:
-                transaction["at"] = _converted(
-                    lambda v: epoch_ms_datetime(v).isoformat(), raw[at_field], at_field
-                )
+                transaction["at"] = _moment(raw, at_field)
             product = _first(raw, self.names("order_product"))
             if product is not None:
                 transaction["product"] = str(product)
@@ -395,9 +393,7 @@ class _Mapper:
         try:
             at_field = _first_name(raw, self.names("activity_at"))
             if at_field is not None:
-                event["at"] = _converted(
-                    lambda v: epoch_ms_datetime(v).isoformat(), raw[at_field], at_field
-                )
+                event["at"] = _moment(raw, at_field)
         except _Refused as refused:
             self.refuse(
                 "event",
@@ -434,6 +430,11 @@ class _Refused(Exception):
         super().__init__(reason)
         self.field = field
         self.reason = reason
+
+
+def _moment(record: Mapping[str, Any], field: str) -> str:
+    """The epoch-ms value of *field* as an ISO 8601 UTC moment (refused when it is none)."""
+    return str(_converted(lambda v: epoch_ms_datetime(v).isoformat(), record[field], field))
 
 
 def _converted(convert: Any, value: Any, field: str) -> Any:
