@@ -24,6 +24,7 @@ from kamcore.model import ClientFile, Portfolio
 __all__ = ["Classification", "Classifier", "Contribution", "compile_rules"]
 
 Values = dict[str, Any]
+_FACT: Final = "fact."
 _PLAIN_NUMBERS: Final = frozenset({int, float})
 Getter = Callable[[ClientFile, datetime], Any]
 
@@ -224,10 +225,20 @@ class Classifier:
         self.getters: tuple[tuple[str, Getter], ...] = tuple(
             (name, _getter(name, rules, metrics)) for name in sorted(fields)
         )
+        # Facts are read straight from the account's facts, without a getter call:
+        # they are most of the fields, and this runs for every account.
+        self._readers = tuple(
+            (name, name.removeprefix(_FACT), None) if name.startswith(_FACT) else (name, "", get)
+            for name, get in self.getters
+        )
 
     def values(self, client: ClientFile, as_of: datetime) -> Values:
         """The values the rules read for *client* as of *as_of*."""
-        return {name: get(client, as_of) for name, get in self.getters}
+        facts = client.account.facts
+        values: Values = {}
+        for name, fact, get in self._readers:
+            values[name] = facts.get(fact) if get is None else get(client, as_of)
+        return values
 
     def classify(self, client: ClientFile, as_of: datetime) -> Classification:
         """Classify one account as of *as_of* (only data up to then counts)."""

@@ -136,17 +136,29 @@ class MetricSpec:
     window_days: int | None = None
     offset_days: int = 0
     description: str = ""
+    # The offset and the length of the window as timedeltas, made on first use
+    # and kept: making them is most of the cost of a window, and every account
+    # classified asks for one.
+    _span: tuple[timedelta, timedelta] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
     def window(self, as_of: datetime) -> tuple[datetime, datetime]:
         """The ``(start, end]`` window this metric looks at."""
-        end = as_of - timedelta(days=self.offset_days)
-        return end - timedelta(days=self.window_days or 0), end
+        span = self._span
+        if span is None:
+            span = (timedelta(days=self.offset_days), timedelta(days=self.window_days or 0))
+            object.__setattr__(self, "_span", span)
+        offset, length = span
+        end = as_of - offset
+        return end - length, end
 
 
 Compute = Callable[[MetricSpec, ClientFile, datetime, CurrencyTable], MetricValue]
 
 
 _AT = attrgetter("at")
+_ZERO: Final = Decimal(0)
 
 
 def _until(client: ClientFile, moment: datetime) -> int:
@@ -156,17 +168,27 @@ def _until(client: ClientFile, moment: datetime) -> int:
 
 def _in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> Sequence[Transaction]:
     start, end = spec.window(as_of)
-    return client.transactions[_until(client, start) : _until(client, end)]
+    transactions = client.transactions
+    first = bisect.bisect_right(transactions, start, key=_AT)
+    return transactions[first : bisect.bisect_right(transactions, end, key=_AT)]
 
 
 def _purchases_in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> int:
-    # A refund or credit note (a negative amount) is not a purchase.
-    return sum(1 for t in _in_window(spec, client, as_of) if t.amount > 0)
+    purchases = 0
+    for transaction in _in_window(spec, client, as_of):
+        # A refund or credit note (a negative amount) is not a purchase.
+        if transaction.amount > 0:
+            purchases += 1
+    return purchases
 
 
 def _amount(spec: MetricSpec, client: ClientFile, as_of: datetime, money: CurrencyTable) -> float:
-    transactions = _in_window(spec, client, as_of)
-    return float(sum((money.to_base(client.id, t) for t in transactions), Decimal(0)))
+    account_id, to_base = client.id, money.to_base
+    # Added up one by one from zero, as sum() does with Decimals: a plain loop is cheaper.
+    total = _ZERO
+    for transaction in _in_window(spec, client, as_of):
+        total += to_base(account_id, transaction)
+    return float(total)
 
 
 def _purchases(spec: MetricSpec, client: ClientFile, as_of: datetime, _: CurrencyTable) -> int:
@@ -183,21 +205,28 @@ def _purchases_per_month(
 def _days_since_purchase(
     _: MetricSpec, client: ClientFile, as_of: datetime, __: CurrencyTable
 ) -> float | None:
-    past = client.transactions[: _until(client, as_of)]
-    last = next((t.at for t in reversed(past) if t.amount > 0), None)
-    return (as_of - last).total_seconds() / 86400 if last else None
+    transactions = client.transactions
+    # The last purchase up to *as_of*: read back from there.
+    for index in range(_until(client, as_of) - 1, -1, -1):
+        if transactions[index].amount > 0:
+            return (as_of - transactions[index].at).total_seconds() / 86400
+    return None
 
 
 def _months_as_client(
     _: MetricSpec, client: ClientFile, as_of: datetime, __: CurrencyTable
 ) -> float | None:
-    first = client.transactions[0] if client.transactions else None
-    starts = [first.at.date()] if first is not None and first.at <= as_of else []
-    if client.account.client_since is not None:
-        starts.append(client.account.client_since)
-    if not starts:
+    transactions = client.transactions
+    first = transactions[0].at if transactions else None
+    first_purchase = first.date() if first is not None and first <= as_of else None
+    since = client.account.client_since
+    if first_purchase is None or since is None:
+        start = first_purchase or since
+    else:
+        start = min(first_purchase, since)
+    if start is None:
         return None
-    return max(0.0, (as_of.date() - min(starts)).days / DAYS_PER_MONTH)
+    return max(0.0, (as_of.date() - start).days / DAYS_PER_MONTH)
 
 
 def _survey_means(spec: MetricSpec, client: ClientFile, as_of: datetime) -> list[float]:

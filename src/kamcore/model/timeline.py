@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -59,7 +60,30 @@ _AT = operator.attrgetter("at")
 def _chronological(events: Iterable[Event]) -> tuple[Event, ...]:
     # At the same moment an opener comes before what continues it; otherwise the
     # stable sort keeps the source's order.
-    return v.chronological(events, Event, lambda event: (event.at, event.REF is not None))
+    return v.chronological(events, Event, lambda event: event.REF is not None)
+
+
+def _kept(build: Callable[[Timeline], V]) -> Callable[[Timeline], V]:
+    """A timeline query without arguments, answered on first use and then kept."""
+    name = build.__name__
+
+    # Why not functools.cached_property: these queries are methods of the public
+    # API (``timeline.requests()``). A review calls each of them many times, so a
+    # repeat is one dict lookup and builds nothing. A lookup, not try/except: a
+    # first use per view and timeline is common, and raising KeyError costs more.
+    @functools.wraps(build)
+    def kept(timeline: Timeline) -> V:
+        views = timeline._views
+        value = views.get(name, _UNSET)
+        if value is _UNSET:
+            value = views[name] = build(timeline)
+        return cast("V", value)
+
+    return kept
+
+
+def _first(events: list[E] | None) -> E | None:
+    return events[0] if events else None
 
 
 @attrs.frozen
@@ -229,13 +253,17 @@ class Timeline:
 
     def __attrs_post_init__(self) -> None:
         self._forget_views()
-        by_id: dict[str, Event] = {}
-        for index, event in enumerate(self.events):
-            if event.id in by_id:
-                raise InvalidValueError(
-                    f"events[{index}].id", f"duplicate event id {event.id!r}", record_id=event.id
-                )
-            by_id[event.id] = event
+        by_id = {event.id: event for event in self.events}
+        if len(by_id) < len(self.events):
+            seen: set[str] = set()
+            for index, event in enumerate(self.events):
+                if event.id in seen:
+                    raise InvalidValueError(
+                        f"events[{index}].id",
+                        f"duplicate event id {event.id!r}",
+                        record_id=event.id,
+                    )
+                seen.add(event.id)
         for index, event in enumerate(self.events):
             problem = reference_problem(event, by_id)
             if problem:
@@ -244,13 +272,6 @@ class Timeline:
 
     def _forget_views(self) -> None:
         object.__setattr__(self, "_views", {})
-
-    def _continuations_by_opener(self) -> dict[str, list[Event]]:
-        continued: defaultdict[str, list[Event]] = defaultdict(list)
-        for event in self.events:
-            if event.ref is not None:
-                continued[event.ref].append(event)
-        return continued
 
     def trusted_copy(self) -> Timeline:
         """An equal timeline that shares the events but none of the views computed so far.
@@ -281,6 +302,9 @@ class Timeline:
         # the prefix of a sound timeline is sound (an event refers only to events
         # no later than itself), so it is not checked again.
         known = bisect.bisect_right(self.events, moment, key=_AT)
+        if known == len(self.events):
+            # Nothing is cut off: this timeline is the answer, with the views it has.
+            return self
         # The last cut is kept with the views it computed: a check that walks back
         # through time asks for the same cut at many moments between two records.
         last = self._views.get("as_of")
@@ -297,13 +321,21 @@ class Timeline:
         return cast("tuple[E, ...]", by_class.get(kind, ()))
 
     def _group_by_class(self) -> dict[type[Event], tuple[Event, ...]]:
-        # Each event is listed under its class and every event class above it, so a
-        # query for a base class is a lookup too, in time order like the others.
+        # Every event is listed under its class and every event class above it, so a
+        # query for a base class is a lookup too, in time order like the others. One
+        # pass by exact class does it, as every built-in kind derives from Event directly.
         groups: defaultdict[type[Event], list[Event]] = defaultdict(list)
         for event in self.events:
-            for cls in _event_classes(type(event)):
-                groups[cls].append(event)
-        return {cls: tuple(group) for cls, group in groups.items()}
+            groups[type(event)].append(event)
+        if any(cls.__bases__ != (Event,) for cls in groups):
+            # Rare: a class derived from another event kind, listed under both.
+            groups.clear()
+            for event in self.events:
+                for cls in _event_classes(type(event)):
+                    groups[cls].append(event)
+        by_class = {cls: tuple(events) for cls, events in groups.items()}
+        by_class[Event] = self.events  # every event kind derives from Event
+        return by_class
 
     def get(self, event_id: str) -> Event | None:
         """The event with *event_id*, or ``None``."""
@@ -319,15 +351,18 @@ class Timeline:
         self, *, personal: bool | None = None, initiated_by: str | None = None
     ) -> tuple[Interaction, ...]:
         """Interactions, optionally only personal ones or only those one side started."""
-        return self._view(
-            ("interactions", personal, initiated_by),
-            lambda: tuple(
+        if personal is None and initiated_by is None:
+            return self.of_type(Interaction)
+        key = ("interactions", personal, initiated_by)
+        matching: tuple[Interaction, ...] | None = self._views.get(key)
+        if matching is None:
+            matching = self._views[key] = tuple(
                 e
                 for e in self.of_type(Interaction)
                 if (personal is None or e.personal is personal)
                 and (initiated_by is None or e.initiated_by == initiated_by)
-            ),
-        )
+            )
+        return matching
 
     def last_contact(
         self, *, personal: bool | None = True, initiated_by: str | None = None
@@ -338,45 +373,56 @@ class Timeline:
 
     def with_topic(self, topic: str) -> tuple[Interaction, ...]:
         """Interactions that touched *topic* (``thanks``, ``future_plans``…)."""
-        return self._view(
-            ("with_topic", topic),
-            lambda: tuple(e for e in self.of_type(Interaction) if topic in e.topics),
-        )
+        key = ("with_topic", topic)
+        matching: tuple[Interaction, ...] | None = self._views.get(key)
+        if matching is None:
+            matching = self._views[key] = tuple(
+                e for e in self.of_type(Interaction) if topic in e.topics
+            )
+        return matching
 
     # Lifecycles -----------------------------------------------------------------
+    # Each is built once per timeline from the events of the kinds it reads (see
+    # _continuations) and kept: every principle reads the same lifecycles.
 
+    @_kept
     def requests(self) -> tuple[RequestState, ...]:
         """Every request with its committed answer dates and answer."""
-        return self._view(
-            "requests",
-            lambda: tuple(
-                RequestState(
-                    request,
-                    self._continuations(request, AnswerPromised),
-                    next(iter(self._continuations(request, RequestAnswered)), None),
-                )
-                for request in self.of_type(Request)
-            ),
+        requests = self.of_type(Request)
+        if not requests:
+            return ()
+        promised = self._continuations(AnswerPromised)
+        answers = self._continuations(RequestAnswered)
+        return tuple(
+            RequestState(
+                request, tuple(promised.get(request.id, ())), _first(answers.get(request.id))
+            )
+            for request in requests
         )
 
+    @_kept
     def open_requests(self) -> tuple[RequestState, ...]:
         """Requests that have no answer yet."""
         return tuple(state for state in self.requests() if state.open)
 
+    @_kept
     def promises(self) -> tuple[PromiseState, ...]:
         """Every promise with its renegotiations and outcome."""
-        return self._view(
-            "promises",
-            lambda: tuple(
-                PromiseState(
-                    promise,
-                    self._continuations(promise, PromiseRenegotiated),
-                    next(iter(self._continuations(promise, PromiseKept)), None),
-                )
-                for promise in self.of_type(Promise)
-            ),
+        promises = self.of_type(Promise)
+        if not promises:
+            return ()
+        renegotiations = self._continuations(PromiseRenegotiated)
+        kept = self._continuations(PromiseKept)
+        return tuple(
+            PromiseState(
+                promise,
+                tuple(renegotiations.get(promise.id, ())),
+                _first(kept.get(promise.id)),
+            )
+            for promise in promises
         )
 
+    @_kept
     def open_promises(self) -> tuple[PromiseState, ...]:
         """Promises not delivered yet."""
         return tuple(state for state in self.promises() if state.open)
@@ -387,29 +433,31 @@ class Timeline:
             state for state in self.promises() if state.renegotiations or state.overdue(as_of)
         )
 
+    @_kept
     def complaints(self) -> tuple[ComplaintState, ...]:
         """Every complaint with the workflow steps it reached."""
-        return self._view(
-            "complaints",
-            lambda: tuple(
-                ComplaintState(complaint, self._continuations(complaint, ComplaintStep))
-                for complaint in self.of_type(Complaint)
-            ),
+        complaints = self.of_type(Complaint)
+        if not complaints:
+            return ()
+        steps = self._continuations(ComplaintStep)
+        return tuple(
+            ComplaintState(complaint, tuple(steps.get(complaint.id, ())))
+            for complaint in complaints
         )
 
+    @_kept
     def open_complaints(self) -> tuple[ComplaintState, ...]:
         """Complaints not resolved yet."""
         return tuple(state for state in self.complaints() if state.open)
 
+    @_kept
     def waits(self) -> tuple[WaitState, ...]:
         """Every wait on the client, ended or not."""
-        return self._view(
-            "waits",
-            lambda: tuple(
-                WaitState(started, next(iter(self._continuations(started, WaitEnded)), None))
-                for started in self.of_type(WaitStarted)
-            ),
-        )
+        started = self.of_type(WaitStarted)
+        if not started:
+            return ()
+        ended = self._continuations(WaitEnded)
+        return tuple(WaitState(wait, _first(ended.get(wait.id))) for wait in started)
 
     def paused_seconds(self, about: str, start: datetime, end: datetime) -> float:
         """Seconds of ``[start, end]`` during which the clock of event *about* was paused.
@@ -417,13 +465,14 @@ class Timeline:
         A wait pauses the clock of the event it is about, and a wait about
         nothing in particular pauses every clock. Overlapping waits count once.
         """
-        waits = self.waits()
-        if not waits:
+        if not self.of_type(WaitStarted):
             return 0.0  # the usual case: never waited on the client
+        waits = self._waits_by_about()
+        pausing = [*waits.get(None, ()), *waits.get(about, ())]
+        if not pausing:
+            return 0.0  # the next most usual: the waits were about other clocks
         spans = sorted(
-            (max(start, w.started.at), min(end, w.ended.at if w.ended else end))
-            for w in waits
-            if w.started.about in (None, about)
+            (max(start, w.started.at), min(end, w.ended.at if w.ended else end)) for w in pausing
         )
         total, covered_to = 0.0, start
         for span_start, span_end in spans:
@@ -433,25 +482,43 @@ class Timeline:
                 covered_to = span_end
         return total
 
+    @_kept
+    def _waits_by_about(self) -> dict[str | None, list[WaitState]]:
+        """The waits by the id of the event each is about (``None``: about nothing in particular)."""
+        by_about: defaultdict[str | None, list[WaitState]] = defaultdict(list)
+        for wait in self.waits():
+            by_about[wait.started.about].append(wait)
+        return by_about
+
+    @_kept
     def adverse_changes(self) -> tuple[ChangeState, ...]:
         """Every adverse change with how the client heard of it."""
-        return tuple(
-            ChangeState(change, self._continuations(change, ChangeCommunicated))
-            for change in self.of_type(AdverseChange)
-        )
+        changes = self.of_type(AdverseChange)
+        if not changes:
+            return ()
+        told = self._continuations(ChangeCommunicated)
+        return tuple(ChangeState(change, tuple(told.get(change.id, ()))) for change in changes)
 
+    @_kept
     def situations(self) -> tuple[SituationState, ...]:
         """Every non-standard situation with its recorded responses."""
+        situations = self.of_type(Situation)
+        if not situations:
+            return ()
+        responses = self._continuations(SituationResponse)
         return tuple(
-            SituationState(situation, self._continuations(situation, SituationResponse))
-            for situation in self.of_type(Situation)
+            SituationState(situation, tuple(responses.get(situation.id, ())))
+            for situation in situations
         )
 
+    @_kept
     def goals(self) -> tuple[GoalState, ...]:
         """Every joint goal with its progress."""
-        return tuple(
-            GoalState(goal, self._continuations(goal, GoalProgress)) for goal in self.of_type(Goal)
-        )
+        goals = self.of_type(Goal)
+        if not goals:
+            return ()
+        progress = self._continuations(GoalProgress)
+        return tuple(GoalState(goal, tuple(progress.get(goal.id, ()))) for goal in goals)
 
     def surveys(
         self, start: datetime | None = None, end: datetime | None = None
@@ -464,20 +531,16 @@ class Timeline:
 
     def decisions(self, finding: str | None = None) -> tuple[Decision, ...]:
         """Manager decisions, optionally only those on *finding*."""
-        return tuple(d for d in self.of_type(Decision) if finding in (None, d.finding))
+        if finding is None:
+            return self.of_type(Decision)
+        return tuple(d for d in self.of_type(Decision) if d.finding == finding)
 
-    def _view(self, key: Hashable, build: Callable[[], V]) -> V:
-        """The view named *key*, built by *build* on first use and kept."""
-        # A lookup, not try/except: a first use per view and timeline is common,
-        # and raising KeyError costs more than the lookup.
-        value = self._views.get(key, _UNSET)
-        if value is _UNSET:
-            value = self._views[key] = build()
-        return cast("V", value)
-
-    def _continuations(self, opener: Event, kind: type[E]) -> tuple[E, ...]:
-        continued = self._view("continued", self._continuations_by_opener)
-        return tuple(e for e in continued.get(opener.id, ()) if isinstance(e, kind))
+    def _continuations(self, kind: type[E]) -> dict[str, list[E]]:
+        """The events of class *kind* by the id of the opener each continues, oldest first."""
+        continued: defaultdict[str, list[E]] = defaultdict(list)
+        for event in self.of_type(kind):
+            continued[cast("str", event.ref)].append(event)
+        return continued
 
 
 _EVENT_CLASSES: dict[type[Event], tuple[type[Event], ...]] = {}

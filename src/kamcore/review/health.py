@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
-from kamcore.model import ClientFile
+from kamcore.model import (
+    ClientFile,
+    ComplaintState,
+    Event,
+    Interaction,
+    SurveyResponse,
+    Transaction,
+)
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext
 
@@ -34,6 +41,7 @@ _TREND_PERIOD: Final = timedelta(days=30)
 _YEAR: Final = timedelta(days=365)
 _QUARTER: Final = timedelta(days=90)
 _AT: Final = operator.attrgetter("at")
+_SEVERITY: Final = operator.attrgetter("severity")
 
 
 @attrs.frozen
@@ -61,31 +69,54 @@ class Health:
         }
 
 
-def _has_events(client: ClientFile, as_of: datetime) -> bool:
-    # The client file is cut at the review's moment, not at *as_of* (the trend reads
-    # 30 days earlier): only events up to *as_of* count as data.
-    events = client.timeline.events
-    return bool(events) and events[0].at <= as_of  # in time order: the first decides
+class _Records(NamedTuple):
+    """What the signals read from an account's file, fetched once for every moment.
+
+    All in time order. The file is cut at the review's moment, not at the moment
+    a signal is taken at (the trend reads 30 days earlier), so each signal reads
+    only the records up to its moment.
+    """
+
+    events: Sequence[Event]
+    contacts: Sequence[Interaction]  # the personal ones
+    surveys: Sequence[SurveyResponse]
+    transactions: Sequence[Transaction]
+    complaints: Sequence[ComplaintState]
 
 
-def _contact(client: ClientFile, as_of: datetime, cadence_days: float) -> float | None:
-    contacts = client.timeline.interactions(personal=True)  # in time order
+def _records(client: ClientFile) -> _Records:
+    timeline = client.timeline
+    return _Records(
+        timeline.events,
+        timeline.interactions(personal=True),
+        timeline.surveys(),
+        client.transactions,
+        timeline.complaints(),
+    )
+
+
+def _contact(
+    contacts: Sequence[Interaction], as_of: datetime, cadence_days: float, has_events: bool
+) -> float | None:
     known = bisect.bisect_right(contacts, as_of, key=_AT)
     if not known:
-        return 0.0 if _has_events(client, as_of) else None
+        return 0.0 if has_events else None
     silent = (as_of - contacts[known - 1].at).total_seconds() / 86400
     return max(0.0, 1.0 - silent / (2 * cadence_days)) if cadence_days else 1.0
 
 
-def _satisfaction(client: ClientFile, as_of: datetime) -> float | None:
-    scores = [s.mean_score for s in client.timeline.surveys(None, as_of) if s.mean_score]
-    return (scores[-1] - 1) / 4 if scores else None
+def _satisfaction(surveys: Sequence[SurveyResponse], as_of: datetime) -> float | None:
+    # The latest survey with a score up to *as_of* decides: read back from there.
+    for index in range(bisect.bisect_right(surveys, as_of, key=_AT) - 1, -1, -1):
+        score = surveys[index].mean_score
+        if score:
+            return (score - 1) / 4
+    return None
 
 
-def _purchases(client: ClientFile, as_of: datetime) -> float | None:
+def _purchases(transactions: Sequence[Transaction], as_of: datetime) -> float | None:
     year_start, quarter_start = as_of - _YEAR, as_of - _QUARTER
     # The transactions are in time order: each window is counted with a binary search.
-    transactions = client.transactions
     end = bisect.bisect_right(transactions, as_of, key=_AT)
     in_year = end - bisect.bisect_right(transactions, year_start, key=_AT)
     if not in_year:
@@ -95,16 +126,35 @@ def _purchases(client: ClientFile, as_of: datetime) -> float | None:
     return min(1.0, recent / expected)
 
 
-def _complaints(client: ClientFile, as_of: datetime) -> float | None:
-    if not _has_events(client, as_of):
-        return None  # no timeline, so nothing is known about complaints either
-    open_count = sum(
-        1
-        for state in client.timeline.complaints()
-        if state.complaint.at <= as_of
-        and not any(s.step == "resolved" and s.at <= as_of for s in state.steps)
-    )
+def _complaints(complaints: Sequence[ComplaintState], as_of: datetime) -> float:
+    open_count = 0
+    for state in complaints:
+        if state.complaint.at > as_of:
+            continue
+        for step in state.steps:
+            if step.step == "resolved" and step.at <= as_of:
+                break
+        else:  # not resolved by then
+            open_count += 1
     return 1.0 / (1 + open_count)
+
+
+def _signals_at(records: _Records, as_of: datetime, cadence_days: float) -> dict[str, float | None]:
+    """The signals read from the account's records, at *as_of*."""
+    # Only events up to *as_of* count as data; in time order, the first decides.
+    has_events = bool(records.events) and records.events[0].at <= as_of
+    return {
+        "contact": _contact(records.contacts, as_of, cadence_days, has_events),
+        "satisfaction": _satisfaction(records.surveys, as_of),
+        "purchases": _purchases(records.transactions, as_of),
+        # No timeline, so nothing is known about complaints either.
+        "complaints": _complaints(records.complaints, as_of) if has_events else None,
+    }
+
+
+def _findings_signal(findings: Iterable[Finding]) -> float:
+    weight = sum(map(_FINDING_WEIGHT.__getitem__, map(_SEVERITY, findings)))
+    return max(0.0, 1.0 - weight / 4)
 
 
 def health_signals(
@@ -114,30 +164,35 @@ def health_signals(
 
     *findings* ``None`` leaves the findings signal out.
     """
-    moment = as_of or context.as_of
-    client = context.client
-    signals: dict[str, float | None] = {
-        "contact": _contact(client, moment, context.standard.contact_cadence_days),
-        "satisfaction": _satisfaction(client, moment),
-        "purchases": _purchases(client, moment),
-        "complaints": _complaints(client, moment),
-    }
+    signals = _signals_at(
+        _records(context.client), as_of or context.as_of, context.standard.contact_cadence_days
+    )
     if findings is not None:
-        weight = sum(_FINDING_WEIGHT[f.severity] for f in findings)
-        signals["findings"] = max(0.0, 1.0 - weight / 4)
+        signals["findings"] = _findings_signal(findings)
     return signals
 
 
+def _present(signals: Mapping[str, float | None]) -> tuple[list[str], list[float]]:
+    """The names and values of the signals that are not missing, in signal order."""
+    names, values = [], []
+    for name, value in signals.items():
+        if value is not None:
+            names.append(name)
+            values.append(value)
+    return names, values
+
+
 def _score(
-    signals: Mapping[str, float | None], weights: Mapping[str, float], worst_of: bool
+    names: list[str], values: list[float], weights: Mapping[str, float], worst_of: bool
 ) -> float:
-    present = {name: value for name, value in signals.items() if value is not None}
-    if not present:
+    """The score of the present signals *names* with their *values*."""
+    if not values:
         return 100.0
     if worst_of:
-        return 100 * min(present.values())
-    total = sum(weights[name] for name in present)
-    return 100 * sum(weights[name] * value for name, value in present.items()) / total
+        return 100 * min(values)
+    value_weights = list(map(weights.__getitem__, names))
+    weighted: float = sum(map(operator.mul, value_weights, values))
+    return 100 * weighted / sum(value_weights)
 
 
 def account_health(
@@ -148,13 +203,18 @@ def account_health(
     worst_of: bool = False,
 ) -> Health:
     """The health of the account in *context*, given its open *findings*."""
-    signals = health_signals(context, tuple(findings))
-    before = health_signals(context, None, context.as_of - _TREND_PERIOD)
-    now_without_findings = {k: v for k, v in signals.items() if k != "findings"}
-    unknown = all(v is None for v in before.values())
+    # The records are fetched once for both moments the signals are taken at, and
+    # the signals present now are found once for the score and the trend.
+    records = _records(context.client)
+    cadence_days = context.standard.contact_cadence_days
+    now = _signals_at(records, context.as_of, cadence_days)
+    findings_signal = _findings_signal(findings)
+    before = _present(_signals_at(records, context.as_of - _TREND_PERIOD, cadence_days))
+    names, values = _present(now)
+    score = _score([*names, "findings"], [*values, findings_signal], weights, worst_of)
     trend = (
-        None
-        if unknown
-        else _score(now_without_findings, weights, worst_of) - _score(before, weights, worst_of)
+        _score(names, values, weights, worst_of) - _score(*before, weights, worst_of)
+        if before[1]
+        else None
     )
-    return Health(_score(signals, weights, worst_of), MappingProxyType(signals), trend)
+    return Health(score, MappingProxyType({**now, "findings": findings_signal}), trend)

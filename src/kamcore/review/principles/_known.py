@@ -22,17 +22,21 @@ def known_since(client: ClientFile, as_of: datetime) -> tuple[datetime, tuple[st
         ``(moment, evidence)``, the evidence empty when the moment is ``client_since``;
         ``None`` when nothing at all is known.
     """
-    candidates: list[tuple[datetime, tuple[str, ...]]] = []
+    # The earliest candidate wins, the first one listed on a tie.
+    known: tuple[datetime, tuple[str, ...]] | None = None
     if client.timeline.events:
         first = client.timeline.events[0]
-        candidates.append((first.at, (first.id,)))
+        known = (first.at, (first.id,))
     if client.transactions:
         bought = client.transactions[0]
-        candidates.append((bought.at, (bought.id,)))
+        if known is None or bought.at < known[0]:
+            known = (bought.at, (bought.id,))
     since = client.account.client_since
     if since is not None:
-        candidates.append((datetime.combine(since, time(), tzinfo=as_of.tzinfo), ()))
-    return min(candidates, key=lambda candidate: candidate[0]) if candidates else None
+        started = datetime.combine(since, time(), tzinfo=as_of.tzinfo)
+        if known is None or started < known[0]:
+            known = (started, ())
+    return known
 
 
 def last_or_known(

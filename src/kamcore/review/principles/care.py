@@ -51,8 +51,10 @@ def _bare_noes(context: ReviewContext) -> Iterator[Finding]:
 def _templates(context: ReviewContext) -> Iterator[Finding]:
     interactions = context.client.timeline.of_type(Interaction)
     for templated in interactions:
+        if templated.personal:
+            continue
         topics = PERSONAL_TOPICS.intersection(templated.topics)
-        if templated.personal or not topics:
+        if not topics:
             continue
         # A personal contact on the same matter afterwards is the personal touch.
         if any(

@@ -17,13 +17,22 @@ entering or leaving a purchase window) only silence changes the risk, and it
 only grows, so the run is walked back record by record and the crossing inside
 the first quiet stretch is found to the second. The risk is recomputed with the
 review's tier standard and settings; if those change, so may the due time.
+
+:func:`churn_risk` reads the account as of the review, as the definition says.
+The alert asks for the risk at the review and at a dozen earlier moments; it
+reads them from :class:`_ChurnFacts`, the same records gathered once per account
+in time order, so that the risk at a moment is a few bisections instead of a cut
+of the file. Both feed the same signal functions with the same records in the
+same order, so they give the same floats (``tests/test_churn_facts.py`` checks
+it at random moments).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -32,11 +41,11 @@ from typing import Final
 import attrs
 
 from kamcore.classification import CurrencyTable
-from kamcore.model import Transaction
+from kamcore.model import Interaction, Transaction
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple
 from kamcore.review.principles._known import last_or_known
-from kamcore.review.principles.satisfaction import survey_trend
+from kamcore.review.principles.satisfaction import SurveyTrend, survey_trend
 
 __all__ = [
     "CHURN_SIGNALS",
@@ -70,6 +79,17 @@ _YEAR: Final = timedelta(days=365)
 _ACT_WITHIN: Final = timedelta(days=3)
 _CROSSING_RESOLUTION: Final = timedelta(seconds=1)
 _TOP_SIGNALS: Final = 3
+
+_Signals = dict[str, float | None]
+
+# ---------------------------------------------------------------------------
+# The signals, each from the records it reads
+# ---------------------------------------------------------------------------
+
+
+_Priced = tuple[str, Decimal, bool]
+"""A transaction as the amount signal reads it: its currency and amount after
+:func:`_in_base`, and whether it is a purchase (not a refund)."""
 
 
 def _windows(
@@ -105,11 +125,12 @@ def _in_base(transaction: Transaction, money: CurrencyTable | None) -> tuple[str
     return money.base, transaction.amount / rate
 
 
+def _priced(transactions: Iterable[Transaction], money: CurrencyTable | None) -> list[_Priced]:
+    return [(*_in_base(t, money), t.amount > 0) for t in transactions]
+
+
 def _amount_drop(
-    recent: Sequence[Transaction],
-    baseline: Sequence[Transaction],
-    scale: float,
-    money: CurrencyTable | None,
+    recent: Iterable[_Priced], baseline: Iterable[_Priced], scale: float
 ) -> float | None:
     # Amounts never mix currencies without a rate: each currency is compared with
     # itself, and the currencies are weighted by their purchases in the baseline year.
@@ -118,13 +139,11 @@ def _amount_drop(
     before: defaultdict[str, Decimal] = defaultdict(Decimal)
     now: defaultdict[str, Decimal] = defaultdict(Decimal)
     purchases: defaultdict[str, int] = defaultdict(int)
-    for t in baseline:
-        currency, amount = _in_base(t, money)
+    for currency, amount, purchase in baseline:
         before[currency] += amount
-        if t.amount > 0:
+        if purchase:
             purchases[currency] += 1
-    for t in recent:
-        currency, amount = _in_base(t, money)
+    for currency, amount, _ in recent:
         now[currency] += amount
     drops = {
         currency: min(1.0, max(0.0, 1.0 - float(now[currency]) / (float(total) * scale)))
@@ -137,12 +156,10 @@ def _amount_drop(
     return sum(drop * purchases[currency] for currency, drop in drops.items()) / weight
 
 
-def _satisfaction_fall(context: ReviewContext) -> float | None:
-    trend = survey_trend(context.client.timeline)
+def _satisfaction_fall(trend: SurveyTrend | None, threshold: float) -> float | None:
     if trend is None:
         return None
     fall = max(0.0, -trend.change)
-    threshold = context.standard.satisfaction_drop
     # A fall the satisfaction principle reports (the tier's threshold) is the whole signal.
     if threshold <= 0:
         return 1.0 if fall > 0 else 0.0
@@ -154,28 +171,41 @@ def _silence_anchor(context: ReviewContext) -> tuple[datetime, tuple[str, ...]] 
     return last_or_known(context.client, context.as_of, last)
 
 
-def _silence(context: ReviewContext) -> float | None:
-    anchor = _silence_anchor(context)
-    cadence = context.standard.contact_cadence_days
+def _silence(
+    anchor: tuple[datetime, tuple[str, ...]] | None, as_of: datetime, cadence: float
+) -> float | None:
     if anchor is None or cadence <= 0:
         return None
-    days = (context.as_of - anchor[0]).total_seconds() / 86400
+    days = (as_of - anchor[0]).total_seconds() / 86400
     return min(1.0, days / (2 * cadence))
 
 
-def _open_complaints(context: ReviewContext) -> float | None:
-    timeline = context.client.timeline
-    if not timeline.events:
+def _open_complaints(any_event: bool, open_complaints: int) -> float | None:
+    if not any_event:
         return None
-    return 1.0 - 1.0 / (1 + len(timeline.open_complaints()))
+    return 1.0 - 1.0 / (1 + open_complaints)
+
+
+def _weighted_risk(signals: _Signals, weights: Mapping[str, float]) -> float | None:
+    """The weighted mean of the signals present (``None`` when there is none)."""
+    present: list[tuple[float, float]] = []
+    for name, value in signals.items():
+        if value is not None:
+            weight = weights.get(name, 0.0)
+            if weight > 0:
+                present.append((weight, value))
+    if not present:
+        return None
+    total = sum([weight for weight, _ in present])
+    return sum([weight * value for weight, value in present]) / total
 
 
 def churn_risk(
     context: ReviewContext, weights: Mapping[str, float] = CHURN_WEIGHTS
-) -> tuple[float | None, dict[str, float | None]]:
+) -> tuple[float | None, _Signals]:
     """The churn risk of the account in *context*, and the signals it is made of.
 
-    Signals, each from 0 (no sign of churn) to 1, or ``None`` when missing:
+    _Signals, each from 0 (no sign of churn) to 1, or ``None`` when missing:
 
     - ``purchase_frequency``: the drop of the number of purchases in the last
       ``settings.churn_window_days`` against the same-length average of the 365
@@ -199,34 +229,195 @@ def churn_risk(
         ``(risk, signals)``: the weighted mean of the signals present (0-1), or
         ``None`` when every signal is missing; and every signal by name.
     """
+    timeline = context.client.timeline
     recent, baseline, scale = _windows(
         context.client.transactions,
         context.as_of,
         timedelta(days=context.settings.churn_window_days),
     )
-    signals: dict[str, float | None] = {
+    signals: _Signals = {
         "purchase_frequency": _frequency_drop(recent, baseline, scale),
-        "purchase_amount": _amount_drop(recent, baseline, scale, context.currency),
-        "satisfaction": _satisfaction_fall(context),
-        "silence": _silence(context),
-        "complaints": _open_complaints(context),
+        "purchase_amount": _amount_drop(
+            _priced(recent, context.currency), _priced(baseline, context.currency), scale
+        ),
+        "satisfaction": _satisfaction_fall(
+            survey_trend(timeline), context.standard.satisfaction_drop
+        ),
+        "silence": _silence(
+            _silence_anchor(context), context.as_of, context.standard.contact_cadence_days
+        ),
+        "complaints": _open_complaints(bool(timeline.events), len(timeline.open_complaints())),
     }
-    present = {
-        name: value
-        for name, value in signals.items()
-        if value is not None and weights.get(name, 0.0) > 0
-    }
-    if not present:
-        return None, signals
-    total = sum(weights[name] for name in present)
-    return sum(weights[name] * value for name, value in present.items()) / total, signals
+    return _weighted_risk(signals, weights), signals
 
 
-def _at_alert(context: ReviewContext, moment: datetime) -> bool:
-    """Whether the risk was at or above the alert score at *moment* (not after ``as_of``)."""
-    earlier = attrs.evolve(context, client=context.client.as_of(moment), as_of=moment)
-    risk, _ = churn_risk(earlier)
-    return risk is not None and risk >= context.standard.churn_alert_score
+# ---------------------------------------------------------------------------
+# The risk at earlier moments, from records gathered once
+# ---------------------------------------------------------------------------
+
+
+_State = tuple[int, int, int, int, int, int, bool]
+"""What is known at a moment: where the baseline year and the recent window start
+and end among the transactions, how many surveys, complaints and resolutions
+there are, and whether there is any event."""
+
+_StateSignals = tuple[float | None, float | None, float | None, float | None]
+"""The signals that depend on the state alone: purchase frequency and amount,
+satisfaction and complaints."""
+
+
+@attrs.frozen(kw_only=True)
+class _ChurnFacts:
+    """The records :func:`churn_risk` reads, in time order, to ask for the risk at any moment.
+
+    ``facts.signals_at(moment)`` are the signals :func:`churn_risk` gives for the
+    same review cut at *moment* (``client.as_of(moment)``, ``as_of=moment``), for
+    any moment up to the review. Why this is fast: what is known at a moment is a
+    prefix of each list, found by bisection, and a purchase window is a slice;
+    nothing is cut or copied. Those positions are the state of the account at the
+    moment, and every signal but silence depends on the state alone, so it is
+    computed once per state: a walk back through time meets the same state again
+    and again (inside a quiet stretch only silence changes). The same signal
+    functions read the same records in the same order, so the floats are the same.
+
+    Attributes:
+        context: the review, for its tier standard, settings and rates.
+        window: the recent purchase window.
+        transactions: the transactions, oldest first.
+        transaction_times: when each of them happened.
+        priced: their amounts as the amount signal compares them.
+        first_event_at: the first timeline event's time, ``None`` without events.
+        contacts: the personal interactions, oldest first.
+        contact_times: when each of them happened.
+        survey_times: when each survey was answered, oldest first.
+        complaints_opened: when each complaint came in, in time order.
+        complaints_resolved: when each resolved complaint was first resolved, in time order.
+    """
+
+    context: ReviewContext
+    window: timedelta
+    transactions: tuple[Transaction, ...]
+    transaction_times: tuple[datetime, ...]
+    priced: tuple[_Priced, ...]
+    first_event_at: datetime | None
+    contacts: tuple[Interaction, ...]
+    contact_times: tuple[datetime, ...]
+    survey_times: tuple[datetime, ...]
+    complaints_opened: tuple[datetime, ...]
+    complaints_resolved: tuple[datetime, ...]
+    # _Signals other than silence, by state (see _state_at), kept as they are computed.
+    _by_state: dict[_State, _StateSignals] = attrs.field(init=False, factory=dict)
+    _trends: dict[int, SurveyTrend | None] = attrs.field(init=False, factory=dict)
+
+    @classmethod
+    def of(cls, context: ReviewContext) -> _ChurnFacts:
+        """The facts of the account in *context*."""
+        client, timeline = context.client, context.client.timeline
+        contacts = timeline.interactions(personal=True)
+        complaints = timeline.complaints()
+        resolved = (state.reached("resolved") for state in complaints)
+        return cls(
+            context=context,
+            window=timedelta(days=context.settings.churn_window_days),
+            transactions=client.transactions,
+            transaction_times=tuple(t.at for t in client.transactions),
+            priced=tuple(_priced(client.transactions, context.currency)),
+            first_event_at=timeline.events[0].at if timeline.events else None,
+            contacts=contacts,
+            contact_times=tuple(contact.at for contact in contacts),
+            survey_times=tuple(survey.at for survey in timeline.surveys()),
+            complaints_opened=tuple(state.complaint.at for state in complaints),
+            complaints_resolved=tuple(sorted(step.at for step in resolved if step is not None)),
+        )
+
+    def signals_at(self, moment: datetime) -> _Signals:
+        """The signals of :func:`churn_risk` at *moment* (no later than the review)."""
+        state = self._state_at(moment)
+        known = self._by_state.get(state)
+        if known is None:
+            known = self._by_state[state] = self._state_signals(state, moment)
+        frequency, amount, satisfaction, complaints = known
+        cadence = self.context.standard.contact_cadence_days
+        return {
+            "purchase_frequency": frequency,
+            "purchase_amount": amount,
+            "satisfaction": satisfaction,
+            "silence": _silence(self.anchor_at(moment), moment, cadence),
+            "complaints": complaints,
+        }
+
+    def at_alert(self, moment: datetime) -> bool:
+        """Whether the risk (default weights) is at or above the alert score at *moment*."""
+        risk = _weighted_risk(self.signals_at(moment), CHURN_WEIGHTS)
+        return risk is not None and risk >= self.context.standard.churn_alert_score
+
+    def anchor_at(self, moment: datetime) -> tuple[datetime, tuple[str, ...]] | None:
+        """Where silence is counted from at *moment*, and the evidence for it."""
+        known = bisect.bisect_right(self.contact_times, moment)
+        if known:
+            return last_or_known(self.context.client, moment, self.contacts[known - 1])
+        # Without a contact the clock starts when the account became known, which
+        # depends on what was recorded by *moment*: ask the file as it was then.
+        return last_or_known(self.context.client.as_of(moment), moment, None)
+
+    def trend_at(self, moment: datetime) -> SurveyTrend | None:
+        """The survey trend at *moment*, as :func:`survey_trend` gives it for the timeline then."""
+        known = bisect.bisect_right(self.survey_times, moment)
+        if known not in self._trends:
+            # survey_trend reads the surveys alone: the trend is the same for every
+            # moment with the same surveys known, and the timeline needs a cut only
+            # when a later survey is in it.
+            timeline = self.context.client.timeline
+            if known < len(self.survey_times):
+                timeline = timeline.as_of(moment)
+            self._trends[known] = survey_trend(timeline)
+        return self._trends[known]
+
+    def quiet(self, start: datetime, end: datetime) -> bool:
+        """Whether no record changes what is known from *start* to *end* (UTC moments).
+
+        Every count of the state and the number of contacts only grow with time,
+        so the same counts at both ends mean the same counts all the way.
+        """
+        return self._state_at(start) == self._state_at(end) and bisect.bisect_right(
+            self.contact_times, start
+        ) == bisect.bisect_right(self.contact_times, end)
+
+    def _state_at(self, moment: datetime) -> _State:
+        # The windows of _windows are (start, end] spans of the time-ordered
+        # transactions: slices between bisections.
+        recent_start = moment - self.window
+        times = self.transaction_times
+        return (
+            bisect.bisect_right(times, recent_start - _YEAR),
+            bisect.bisect_right(times, recent_start),
+            bisect.bisect_right(times, moment),
+            bisect.bisect_right(self.survey_times, moment),
+            bisect.bisect_right(self.complaints_opened, moment),
+            bisect.bisect_right(self.complaints_resolved, moment),
+            self.first_event_at is not None and self.first_event_at <= moment,
+        )
+
+    def _state_signals(self, state: _State, moment: datetime) -> _StateSignals:
+        first_baseline, first_recent, end, _, opened, resolved, any_event = state
+        scale = self.window / _YEAR
+        return (
+            _frequency_drop(
+                self.transactions[first_recent:end],
+                self.transactions[first_baseline:first_recent],
+                scale,
+            ),
+            _amount_drop(
+                self.priced[first_recent:end], self.priced[first_baseline:first_recent], scale
+            ),
+            _satisfaction_fall(self.trend_at(moment), self.context.standard.satisfaction_drop),
+            _open_complaints(any_event, opened - resolved),
+        )
+
+
+# ---------------------------------------------------------------------------
+# When the current run of high risk began
+# ---------------------------------------------------------------------------
 
 
 def _record_moments(context: ReviewContext) -> list[datetime]:
@@ -238,16 +429,20 @@ def _record_moments(context: ReviewContext) -> list[datetime]:
     """
     client, as_of = context.client, context.as_of
     window = timedelta(days=context.settings.churn_window_days)
+    beyond = window + _YEAR
     moments = {event.at for event in client.timeline.events}
-    for transaction in client.transactions:
-        moments |= {transaction.at, transaction.at + window, transaction.at + window + _YEAR}
+    moments.update(
+        moment
+        for transaction in client.transactions
+        for moment in (transaction.at, transaction.at + window, transaction.at + beyond)
+    )
     since = client.account.client_since
     if since is not None:
         moments.add(datetime.combine(since, time(), tzinfo=as_of.tzinfo))
     return sorted((moment for moment in moments if moment < as_of), reverse=True)
 
 
-def _first_at_alert(context: ReviewContext, start: datetime, end: datetime) -> datetime:
+def _first_at_alert(facts: _ChurnFacts, start: datetime, end: datetime) -> datetime:
     """The first whole second after *start* the risk is at the alert score, or *end*.
 
     Between *start* (below the alert score) and *end* (at it) the records do not
@@ -261,21 +456,26 @@ def _first_at_alert(context: ReviewContext, start: datetime, end: datetime) -> d
 
     def at_alert(second: int) -> bool:
         moment = origin + second * _CROSSING_RESOLUTION
-        return moment >= end or _at_alert(context, moment)
+        return moment >= end or facts.at_alert(moment)
 
     # The risk only grows in the stretch, so the first second at the alert score is
     # the one where the check holds and failed a second before. The silence that
     # reaches the score gives that second directly in the usual case (two checks
-    # instead of a bisection's twenty-odd); the bisection finds it otherwise.
-    guess = _silence_crossing(context, start, origin)
-    if guess is None:
-        guess = high  # silence cannot do it: the risk rises at the next record
+    # instead of a bisection's twenty-odd); the bisection finds it otherwise. When
+    # silence cannot do it, or only after *end*, the risk rises at the next record:
+    # *end* is the answer if the last second before it is below the score. (After
+    # *end* only when no record changes anything over the seconds the bisection would
+    # try: then the risk only grows over them, and the bisection finds *end* too.)
+    guess = _silence_crossing(facts, start, origin)
+    last_try = origin + (high - 1) * _CROSSING_RESOLUTION
+    if guess is None or (guess > high and facts.quiet(origin + _CROSSING_RESOLUTION, last_try)):
+        guess = high
     if low < guess <= high and at_alert(guess) and not at_alert(guess - 1):
         low, high = guess - 1, guess
     while high - low > 1:
         middle = (low + high) // 2
         moment = origin + middle * _CROSSING_RESOLUTION
-        if moment < end and not _at_alert(context, moment):
+        if moment < end and not facts.at_alert(moment):
             low = middle
         else:
             high = middle
@@ -283,7 +483,7 @@ def _first_at_alert(context: ReviewContext, start: datetime, end: datetime) -> d
     return end if crossing >= end else crossing.astimezone(start.tzinfo)
 
 
-def _silence_crossing(context: ReviewContext, start: datetime, origin: datetime) -> int | None:
+def _silence_crossing(facts: _ChurnFacts, start: datetime, origin: datetime) -> int | None:
     """The whole second after *origin* when silence alone lifts the risk to the alert score.
 
     A guess for :func:`_first_at_alert`, which checks it: between *start* and the
@@ -293,11 +493,11 @@ def _silence_crossing(context: ReviewContext, start: datetime, origin: datetime)
     when the signals at *start* are already enough (then the check fails and the
     bisection decides).
     """
-    earlier = attrs.evolve(context, client=context.client.as_of(start), as_of=start)
-    _, signals = churn_risk(earlier)
-    anchor = _silence_anchor(earlier)
+    signals = facts.signals_at(start)
+    anchor = facts.anchor_at(start)
     weight = CHURN_WEIGHTS.get("silence", 0.0)
-    cadence = context.standard.contact_cadence_days
+    standard = facts.context.standard
+    cadence = standard.contact_cadence_days
     if signals["silence"] is None or anchor is None or weight <= 0 or cadence <= 0:
         return None
     present = {
@@ -309,7 +509,7 @@ def _silence_crossing(context: ReviewContext, start: datetime, origin: datetime)
     others = sum(
         CHURN_WEIGHTS[name] * value for name, value in present.items() if name != "silence"
     )
-    needed = (context.standard.churn_alert_score * total - others) / weight
+    needed = (standard.churn_alert_score * total - others) / weight
     if not 0 <= needed <= 1:
         return None
     crossing = anchor[0] + timedelta(days=needed * 2 * cadence)
@@ -334,25 +534,31 @@ def alert_since(context: ReviewContext) -> datetime:
         The first moment of the current run of high risk; ``as_of`` itself when
         the risk is not at the alert score at ``as_of``.
     """
-    since = context.as_of
-    if not _at_alert(context, since):
-        return since
-    for moment in _record_moments(context):
-        if not _at_alert(context, moment):
-            return _first_at_alert(context, moment, since)
+    facts = _ChurnFacts.of(context)
+    if not facts.at_alert(context.as_of):
+        return context.as_of
+    return _alert_since(facts)
+
+
+def _alert_since(facts: _ChurnFacts) -> datetime:
+    """:func:`alert_since` for an account whose risk is at the alert score at the review."""
+    since = facts.context.as_of
+    for moment in _record_moments(facts.context):
+        if not facts.at_alert(moment):
+            return _first_at_alert(facts, moment, since)
         since = moment
     return since
 
 
-def _evidence(context: ReviewContext, signals: Mapping[str, float | None]) -> tuple[str, ...]:
-    timeline = context.client.timeline
+def _evidence(facts: _ChurnFacts, signals: _Signals) -> tuple[str, ...]:
+    context = facts.context
     ids: list[str] = []
     if signals["complaints"]:
-        ids += [state.complaint.id for state in timeline.open_complaints()]
-    anchor = _silence_anchor(context)
+        ids += [state.complaint.id for state in context.client.timeline.open_complaints()]
+    anchor = facts.anchor_at(context.as_of)
     if signals["silence"] and anchor is not None:
         ids += anchor[1]
-    trend = survey_trend(timeline)
+    trend = facts.trend_at(context.as_of)
     if signals["satisfaction"] and trend is not None:
         ids.append(trend.latest.id)
     if (
@@ -363,7 +569,11 @@ def _evidence(context: ReviewContext, signals: Mapping[str, float | None]) -> tu
 
 
 def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
-    risk, signals = churn_risk(context)
+    # The facts serve the risk at the review, its evidence and the walk back to
+    # when it reached the alert score: the records are gathered once per account.
+    facts = _ChurnFacts.of(context)
+    signals = facts.signals_at(context.as_of)
+    risk = _weighted_risk(signals, CHURN_WEIGHTS)
     if risk is None or risk < context.standard.churn_alert_score:
         return
     ranked = sorted(
@@ -378,14 +588,14 @@ def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
             "top_signals": tuple(name for _, name in ranked[:_TOP_SIGNALS]),
             "window_days": context.settings.churn_window_days,
         },
-        evidence=_evidence(context, signals),
+        evidence=_evidence(facts, signals),
         values={
             "risk": round(risk, 3),
             "alert_score": context.standard.churn_alert_score,
             **{name: None if value is None else round(value, 3) for name, value in signals.items()},
         },
         action="retention_plan",
-        due=alert_since(context) + _ACT_WITHIN,
+        due=_alert_since(facts) + _ACT_WITHIN,
     )
 
 

@@ -69,9 +69,9 @@ def _problems(context: ReviewContext) -> Iterator[tuple[str, str, datetime, tupl
             complaint.complaint.at,
             (complaint.complaint.id,),
         )
-    for promise in timeline.slipped_promises(context.as_of):
-        if not promise.open:
-            continue
+    for promise in timeline.open_promises():
+        if not (promise.renegotiations or promise.overdue(context.as_of)):
+            continue  # not slipped
         # Renegotiated: the trouble showed when the date first moved; else at the due date.
         started = promise.renegotiations[0].at if promise.renegotiations else promise.due
         evidence = (promise.promise.id, *(r.id for r in promise.renegotiations))
@@ -84,12 +84,24 @@ def _problems(context: ReviewContext) -> Iterator[tuple[str, str, datetime, tupl
 
 def _preferred_call(context: ReviewContext) -> Iterator[Finding]:
     timeline = context.client.timeline
-    calls = [i.at for i in timeline.interactions(personal=True) if i.channel in CALL_CHANNELS]
-    written = [i for i in timeline.interactions() if i.channel in WRITTEN_CHANNELS]
+    # Interactions are in time order: a call since a problem started exists when the
+    # last call is no older than the problem.
+    last_call = next(
+        (
+            i.at
+            for i in reversed(timeline.interactions(personal=True))
+            if i.channel in CALL_CHANNELS
+        ),
+        None,
+    )
     for kind, subject, started, evidence in _problems(context):
-        if any(at >= started for at in calls):
+        if last_call is not None and last_call >= started:
             continue
-        since = tuple(i.id for i in written if i.at >= started)
+        since = tuple(
+            i.id
+            for i in timeline.interactions()
+            if i.channel in WRITTEN_CHANNELS and i.at >= started
+        )
         yield context.finding(
             principle="proactive_contact",
             code="problem_without_call",
@@ -130,38 +142,45 @@ PROACTIVE_CONTACT = SimplePrinciple(
 
 
 def _communicate_future(context: ReviewContext) -> Iterator[Finding]:
-    timeline = context.client.timeline
-    allowed = timedelta(days=context.standard.future_talk_days)
-    late: list[tuple[str, datetime, tuple[str, ...], str, datetime]] = []
+    client, as_of = context.client, context.as_of
+    personal = client.timeline.interactions(personal=True)
+    interval = context.standard.future_talk_days
+    allowed = timedelta(days=interval)
+    # What the finding reports, gathered topic by topic (no second pass over the topics).
     last_talks: dict[str, datetime | None] = {}
+    late_topics: list[str] = []
+    days_since: dict[str, float] = {}
+    evidence: list[str] = []
+    severities: list[str] = []
+    dues: list[datetime] = []
     for topic in FUTURE_TOPICS:
-        talks = [i for i in timeline.with_topic(topic) if i.personal]
-        last_talks[topic] = talks[-1].at if talks else None
-        anchor = last_or_known(context.client, context.as_of, talks[-1] if talks else None)
+        # The newest personal talk on the topic: the search starts from the newest.
+        talk = next((i for i in reversed(personal) if topic in i.topics), None)
+        last_talks[f"last_{topic}"] = talk.at if talk else None
+        anchor = last_or_known(client, as_of, talk)
         if anchor is None:
             return
-        clock = deadline(context, start=anchor[0], allowed=allowed, about=None)
+        start, ids = anchor
+        clock = deadline(context, start=start, allowed=allowed, about=None)
         if clock:
-            late.append((topic, *anchor, *clock))
-    if not late:
+            late_topics.append(topic)
+            days_since[f"days_since_{topic}"] = _days(start, as_of)
+            evidence += ids
+            severities.append(clock[0])
+            dues.append(clock[1])
+    if not late_topics:
         return
     # One finding for both topics: a single conversation often covers both, and two
     # findings with the same code and evidence would be the same situation.
     yield context.finding(
         principle="communicate_future",
         code="no_future_talk",
-        severity="violation" if any(s == "violation" for *_, s, _ in late) else "warning",
-        params={
-            "topics": tuple(topic for topic, *_ in late),
-            **{f"last_{topic}": at for topic, at in last_talks.items()},
-        },
-        evidence=tuple(dict.fromkeys(i for _, _, ids, _, _ in late for i in ids)),
-        values={
-            **{f"days_since_{topic}": _days(start, context.as_of) for topic, start, *_ in late},
-            "interval_days": context.standard.future_talk_days,
-        },
+        severity="violation" if "violation" in severities else "warning",
+        params={"topics": tuple(late_topics), **last_talks},
+        evidence=tuple(dict.fromkeys(evidence)),
+        values={**days_since, "interval_days": interval},
         action="thank_and_discuss_future",
-        due=min(due for *_, due in late),
+        due=min(dues),
     )
 
 

@@ -63,7 +63,10 @@ def survey_trend(timeline: Timeline) -> SurveyTrend | None:
 
     Surveys that give only a Net Promoter Score have no 1-5 mean and are left out.
     """
-    scored = [(s, s.mean_score) for s in timeline.surveys() if s.mean_score is not None]
+    surveys = timeline.surveys()
+    if len(surveys) < 2:  # noqa: PLR2004 - a trend needs a survey and one before it
+        return None
+    scored = [(s, s.mean_score) for s in surveys if s.mean_score is not None]
     if not scored:
         return None
     latest, after = scored[-1]

@@ -66,15 +66,13 @@ def _commitment(context: ReviewContext) -> Iterator[Finding]:
     for state in context.client.timeline.promises():
         promise = state.promise
         for renegotiation in state.renegotiations:
-            missing = [
-                part
-                for part, given in (
-                    ("explanation", renegotiation.explanation is not None),
-                    ("apology", renegotiation.apology),
-                    ("new_date", renegotiation.new_due is not None),
-                )
-                if not given
-            ]
+            missing = []
+            if renegotiation.explanation is None:
+                missing.append("explanation")
+            if not renegotiation.apology:
+                missing.append("apology")
+            if renegotiation.new_due is None:
+                missing.append("new_date")
             if missing:
                 yield context.finding(
                     principle="commitment",
