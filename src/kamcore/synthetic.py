@@ -604,8 +604,10 @@ def write_synthetic_portfolio(
         "version": VERSION,
         "exported_at": spec.exported_at.isoformat(),
         "staff": [dump_record(member) for member in synthetic_staff(spec)],
+        "reports": [dump_record(report) for report in synthetic_reports(spec)],
     }
-    # The header's closing brace is replaced by the accounts list.
+    # The header's closing brace is replaced by the accounts list, which comes
+    # last so that a reader can review each account as it reads it.
     stream.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "accounts": [\n')
     written = 0
     for client in _client_files(spec):
@@ -615,8 +617,7 @@ def write_synthetic_portfolio(
         written += 1
         if progress is not None and written % progress_every == 0:
             progress(written)
-    reports = [dump_record(report) for report in synthetic_reports(spec)]
-    stream.write('\n], "reports": ' + json.dumps(reports, ensure_ascii=False) + "}\n")
+    stream.write("\n]}\n")
     if progress is not None and written % progress_every:
         progress(written)
     return written

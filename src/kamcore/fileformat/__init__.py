@@ -11,6 +11,7 @@ from kamcore.fileformat.decode import (
     VERSION,
     LoadResult,
     Quarantined,
+    StreamHeader,
     decode_portfolio,
     decode_portfolio_stream,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "VERSION",
     "LoadResult",
     "Quarantined",
+    "StreamHeader",
     "decode_portfolio",
     "decode_portfolio_stream",
     "dumps_portfolio",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -20,11 +21,13 @@ import attrs
 
 from kamcore.errors import InvalidValueError
 from kamcore.model import Contact, Document, PersonalNote
+from kamcore.model import _validators as v
 from kamcore.model._validators import MAX_EXPONENT
 
 __all__ = [
     "BadValue",
     "FieldPlan",
+    "RecordReader",
     "dump_record",
     "plan",
     "read_bool",
@@ -34,6 +37,7 @@ __all__ = [
     "read_int",
     "read_number",
     "read_text",
+    "record_reader",
 ]
 
 
@@ -69,13 +73,16 @@ def _json_type(value: Any) -> str:
 
 def read_text(value: Any) -> str:
     """A non-blank string."""
+    if type(value) is str and value.strip():
+        # The usual case, first: most values of a record are text. Names, owners,
+        # channels, topics and references repeat across thousands of records; the
+        # JSON parser gives each its own copy, one interned string serves all.
+        return sys.intern(value)
     if not isinstance(value, str):
         raise BadValue(f"expected a string, got {_json_type(value)}")
     if not value.strip():
         raise BadValue("must not be blank")
-    # Names, owners, channels, topics and references repeat across thousands of
-    # records; the JSON parser gives each its own copy, one interned string serves all.
-    return sys.intern(value) if type(value) is str else value
+    return value  # a subclass of str, which cannot be interned
 
 
 def read_bool(value: Any) -> bool:
@@ -197,6 +204,9 @@ def _read_record(cls: type) -> Reader:
     def read(value: Any) -> Any:
         if not isinstance(value, dict):
             raise BadValue(f"expected an object, got {_json_type(value)}")
+        record = record_reader(cls)(value)
+        if record is not None:
+            return record
         fields, problems = read_fields(cls, value)
         if problems:
             raise BadValue("; ".join(f"{name}: {message}" for name, message in problems))
@@ -212,6 +222,8 @@ def _write_record(record: Any) -> dict[str, Any]:
     return {f.name: dump_value(f, getattr(record, f.name)) for f in _kept_fields(record)}
 
 
+_read_texts = _read_list(read_text)
+
 _READERS: dict[Any, Reader] = {
     str: read_text,
     bool: read_bool,
@@ -220,11 +232,21 @@ _READERS: dict[Any, Reader] = {
     Decimal: read_decimal,
     float: read_number,
     int: read_int,
-    tuple[str, ...]: _read_list(read_text),
+    tuple[str, ...]: _read_texts,
     Mapping[str, str | int | float | bool]: _read_facts,
     tuple[Contact, ...]: _read_list(_read_record(Contact)),
     tuple[PersonalNote, ...]: _read_list(_read_record(PersonalNote)),
     tuple[Document, ...]: _read_list(_read_record(Document)),
+}
+
+
+# The model validators that a reader's values always pass: the one-pass reader
+# does not run them a second time (tests/test_record_reader.py checks each pair).
+_ENFORCED_BY: dict[Reader, frozenset[Any]] = {
+    read_text: frozenset({v.text, v.optional_text}),
+    _read_texts: frozenset({v.texts}),
+    read_datetime: frozenset({v.aware, v.optional_aware}),
+    read_decimal: frozenset({v.finite_decimal}),
 }
 
 
@@ -293,54 +315,24 @@ def _make_plan(cls: type) -> tuple[FieldPlan, ...]:
 _MISSING: Any = object()
 
 
-class _Table:
-    """A class's fields by name, for reading records of it quickly."""
-
-    def __init__(self, plans: tuple[FieldPlan, ...], skip: frozenset[str]) -> None:
-        self.by_name = {field.name: field for field in plans}
-        self.required = frozenset(field.name for field in plans if field.required)
-        self.allowed = frozenset(self.by_name) | skip
-
-
-_TABLES: dict[tuple[type, frozenset[str]], _Table] = {}
-
-
 def read_fields(
     cls: type, raw: Mapping[str, Any], *, skip: frozenset[str] = frozenset()
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Read *raw*'s keys into keyword arguments for *cls*.
+    """Read *raw*'s keys into keyword arguments for *cls*, with every problem.
 
     Keys in *skip* are left alone: the caller reads them (an event's ``kind``).
+    Sound records are read faster by :func:`record_reader`; this full pass says
+    what is wrong with the others.
 
     Returns:
         The arguments that read well, and ``(field, problem)`` pairs for the rest,
-        including missing required fields and keys *cls* does not know.
+        in field order: missing required fields, values that cannot be read, then
+        keys *cls* does not know.
     """
-    table = _TABLES.get((cls, skip))
-    if table is None:
-        table = _TABLES[cls, skip] = _Table(plan(cls), skip)
-    # The usual record is sound: read just the keys it has. Problems are rare,
-    # and the full pass below reports them all in field order.
-    if raw.keys() <= table.allowed and table.required <= raw.keys():
-        fields: dict[str, Any] = {}
-        try:
-            for key, value in raw.items():
-                field = table.by_name.get(key)
-                if field is not None and not (value is None and field.optional):
-                    fields[key] = field.read(value)
-        except BadValue:
-            pass
-        else:
-            return fields, []
-    return _read_every_field(cls, raw, table.allowed)
-
-
-def _read_every_field(
-    cls: type, raw: Mapping[str, Any], allowed: frozenset[str]
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     fields: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
-    for field in plan(cls):
+    plans = plan(cls)
+    for field in plans:
         value = raw.get(field.name, _MISSING)
         if value is _MISSING:
             if field.required:
@@ -352,8 +344,123 @@ def _read_every_field(
             fields[field.name] = field.read(value)
         except BadValue as bad:
             problems.append((field.name, str(bad)))
-    problems.extend((key, "unknown field") for key in raw if key not in allowed)
+    known = {field.name for field in plans} | skip
+    problems.extend((key, "unknown field") for key in raw if key not in known)
     return fields, problems
+
+
+RecordReader = Callable[[Mapping[str, Any]], Any]
+"""Reads a JSON object into a record, or gives ``None`` when anything is wrong with it."""
+
+_READ_RECORDS: dict[tuple[type, frozenset[str]], RecordReader] = {}
+
+
+def record_reader(cls: type, skip: frozenset[str] = frozenset()) -> RecordReader:
+    """The one-pass reader of sound JSON objects into records of attrs class *cls*.
+
+    It gives the record that :func:`read_fields` and the class's constructor
+    together give, or ``None`` at the first problem; the caller then takes that
+    full pass, which says what every problem is. Keys in *skip* are allowed and
+    left to the caller, as for :func:`read_fields`.
+
+    Why it is fast: the constructor would check every value a second time and
+    take its arguments through a dict. Instead, each field is read, converted
+    and checked by the field's own converter and validator (the same rules as
+    the constructor's: the model states them once) and set on the new record
+    directly; the class's ``__attrs_post_init__`` checks the record as a whole
+    last, as the constructor would.
+    """
+    reader = _READ_RECORDS.get((cls, skip))
+    if reader is None:
+        reader = _READ_RECORDS[cls, skip] = _compile_reader(cls, skip)
+    return reader
+
+
+_REQUIRED: Any = object()
+
+
+def _compile_reader(cls: type, skip: frozenset[str]) -> RecordReader:
+    attributes = {attribute.name: attribute for attribute in attrs.fields(cls)}
+    plans = plan(cls)
+    if len(plans) != len(attributes) or hasattr(cls, "__attrs_pre_init__"):
+        # The reader does what the constructor does for these fields and no more.
+        raise TypeError(f"{cls.__name__}: only init fields and a post-init check can be read")
+    steps = [_step(cls, field, attributes[field.name]) for field in plans]
+    allowed = frozenset(attributes) | skip
+    new = object.__new__
+    post_init = getattr(cls, "__attrs_post_init__", None)
+
+    def read(raw: Mapping[str, Any]) -> Any:
+        if not raw.keys() <= allowed:
+            return None
+        record: Any = new(cls)
+        try:
+            # What the constructor does, with the JSON reading first and no dict of arguments.
+            for name, optional, default, read_json, convert, validate, attribute, set_slot in steps:
+                value = raw.get(name, _MISSING)
+                if value is _MISSING or (value is None and optional):
+                    if default is _REQUIRED:
+                        return None
+                    set_slot(record, default)
+                    continue
+                value = read_json(value)
+                if convert is not None:
+                    value = convert(value)
+                if validate is not None:
+                    validate(record, attribute, value)
+                set_slot(record, value)
+            if post_init is not None:
+                post_init(record)
+        except Exception:
+            # Whatever went wrong, the full pass reports it (or raises it) as it always did.
+            return None
+        return record
+
+    return read
+
+
+def _step(cls: type, field: FieldPlan, attribute: attrs.Attribute[Any]) -> tuple[Any, ...]:
+    """How :func:`record_reader` reads *field*: its key, whether null means "left out",
+    its default, its JSON reader, the converter and validator to run after it, the
+    field (for the validator) and the setter of its slot."""
+    converter = attribute.converter
+    if isinstance(converter, getattr(attrs, "Converter", ())):
+        raise TypeError(f"{attribute.name}: converter {converter!r} is not supported")
+    validator = attribute.validator
+    if validator in _ENFORCED_BY.get(field.read, ()):
+        validator = None  # every value the reader gives passes it
+    return (
+        field.name,
+        field.optional,
+        _converted_default(attribute),
+        field.read,
+        converter,
+        validator,
+        attribute,
+        _slot_setter(cls, field.name),
+    )
+
+
+def _converted_default(attribute: attrs.Attribute[Any]) -> Any:
+    """The field's default as the constructor would set it; computed once, as the model's
+    defaults are immutable (``None``, empty tuples, an empty read-only mapping)."""
+    default: Any = attribute.default
+    if default is attrs.NOTHING:
+        return _REQUIRED
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            raise TypeError(f"{attribute.name}: a default that takes self is not supported")
+        default = default.factory()
+    convert: Callable[[Any], Any] | None = attribute.converter  # type: ignore[assignment]
+    return default if convert is None else convert(default)
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """Set attribute *name* of a record of slotted *cls*, frozen or not, without checks."""
+    slot = getattr(cls, name)
+    if not isinstance(slot, types.MemberDescriptorType):
+        raise TypeError(f"{cls.__name__} must be a slotted attrs class to be read")
+    return slot.__set__
 
 
 def dump_value(field: FieldPlan, value: Any) -> Any:

@@ -13,7 +13,7 @@ as :func:`json.loads` gives them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import IO, Any, Final
 
@@ -130,7 +130,12 @@ class _Reader:
         return BadJSON(msg, self.lines + breaks + 1, at - line_start + 1)
 
 
-def read_object(stream: IO[str], streamed: str, each: Callable[[int, Any], None]) -> Any:
+def read_object(
+    stream: IO[str],
+    streamed: str,
+    each: Callable[[int, Any], None],
+    start: Callable[[Mapping[str, Any]], None] | None = None,
+) -> Any:
     """Read the JSON value in *stream*, handing the items of member *streamed* to *each*.
 
     Args:
@@ -139,6 +144,8 @@ def read_object(stream: IO[str], streamed: str, each: Callable[[int, Any], None]
             item by item; in the result it is a :class:`Streamed`. When it is not
             a list it is read like any other member.
         each: called with the position and the parsed value of every item.
+        start: called when the list of *streamed* begins, with the members read
+            before it (a JSON object's members come in any order).
 
     Returns:
         The value: for an object, its members (the *streamed* one as a
@@ -152,13 +159,18 @@ def read_object(stream: IO[str], streamed: str, each: Callable[[int, Any], None]
         result = reader.value()
     else:
         reader.position += 1
-        result = _members(reader, streamed, each)
+        result = _members(reader, streamed, each, start)
     if reader.peek():
         raise reader.error("Extra data")
     return result
 
 
-def _members(reader: _Reader, streamed: str, each: Callable[[int, Any], None]) -> dict[str, Any]:
+def _members(
+    reader: _Reader,
+    streamed: str,
+    each: Callable[[int, Any], None],
+    start: Callable[[Mapping[str, Any]], None] | None,
+) -> dict[str, Any]:
     members: dict[str, Any] = {}
     if reader.peek() == "}":
         reader.position += 1
@@ -174,6 +186,8 @@ def _members(reader: _Reader, streamed: str, each: Callable[[int, Any], None]) -
             marker.repeated = True
         elif key == streamed and reader.peek() == "[":
             reader.position += 1
+            if start is not None:
+                start(dict(members))  # a copy: the members read later are not its business
             members[key] = Streamed(_items(reader, each))
         else:
             members[key] = reader.value()

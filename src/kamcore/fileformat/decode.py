@@ -4,17 +4,22 @@ Every record is read on its own, so one bad record never hides the problems of
 another: the result lists every problem with its location, and the good
 records are kept. The smallest record that holds a problem is the one set
 aside: a bad event costs that event, a bad account header costs the account.
+
+Most accounts have no problem at all, so each is first read whole in one pass
+that stops at the first problem; only an account that has one is read again,
+record by record, to report every problem and keep the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import IO, Any, Final, Literal, Protocol, TypeVar
 
 import attrs
 
 from kamcore.errors import InvalidValueError, PortfolioFormatError, Problem
-from kamcore.fileformat._fields import BadValue, read_datetime, read_fields
+from kamcore.fileformat._fields import BadValue, read_datetime, read_fields, record_reader
 from kamcore.fileformat._jsonstream import BadJSON, Streamed, read_object
 from kamcore.model import (
     EVENT_TYPES,
@@ -34,6 +39,7 @@ __all__ = [
     "VERSION",
     "LoadResult",
     "Quarantined",
+    "StreamHeader",
     "decode_portfolio",
     "decode_portfolio_stream",
 ]
@@ -143,6 +149,10 @@ class _Decoder:
                 kind, location, None, raw, [("", "expected an object")], account_id=account_id
             )
             return None
+        record: T | None = record_reader(cls, skip)(raw)
+        if record is not None:
+            return record
+        # The full pass: what is wrong, field by field, as the constructor says it.
         fields, problems = read_fields(cls, raw, skip=skip)
         if not problems:
             try:
@@ -179,6 +189,11 @@ class _Decoder:
         return [(f"{path}{key}[{index}]", item) for index, item in enumerate(value)]
 
     def client_file(self, path: str, raw: Any) -> ClientFile | None:
+        client = _sound_client_file(raw)
+        if client is not None:
+            return client
+        # Something in the account is wrong: read it record by record, so that
+        # every problem is reported and only the records that hold one are set aside.
         account = self.record(Account, "account", path, raw, skip=_ACCOUNT_KEYS)
         if account is None:
             return None
@@ -366,6 +381,8 @@ class _Accounts:
         self.decoder = _Decoder()
         self.files: dict[str, ClientFile] = {}
         self.duplicates: list[Quarantined] = []
+        # What to keep of each account kept (see ``decode_portfolio_stream(each_account=…)``).
+        self.keep: Callable[[ClientFile], ClientFile] | None = None
 
     def add(self, path: str, raw: Any) -> None:
         client = self.decoder.client_file(path, raw)
@@ -378,12 +395,50 @@ class _Accounts:
                 Quarantined("account", location, client.id, None, (problem,), raw)
             )
         else:
-            self.files[client.id] = client
+            self.files[client.id] = client if self.keep is None else self.keep(client)
 
     @property
     def quarantine(self) -> list[Quarantined]:
         """Every account, transaction and event set aside, in source order, then duplicates."""
         return self.decoder.quarantine + self.duplicates
+
+
+_read_account = record_reader(Account, _ACCOUNT_KEYS)
+_read_transaction = record_reader(Transaction)
+_READ_EVENT: Final = {kind: record_reader(cls, _EVENT_KEYS) for kind, cls in EVENT_TYPES.items()}
+
+
+def _sound_client_file(raw: Any) -> ClientFile | None:
+    """The client file in *raw* when nothing in it is wrong, else ``None``.
+
+    The usual account is sound, and reading it whole is much faster than
+    record by record with every problem collected: each record is read in one
+    pass (:func:`~kamcore.fileformat._fields.record_reader`) and the client
+    file's own checks (unique ids, sound references) run once, when it is built.
+    """
+    if not isinstance(raw, dict) or (account := _read_account(raw)) is None:
+        return None
+    transactions, events = raw.get("transactions", []), raw.get("events", [])
+    if not (isinstance(transactions, list) and isinstance(events, list)):
+        return None
+    read_transactions = []
+    for item in transactions:
+        if not isinstance(item, dict) or (transaction := _read_transaction(item)) is None:
+            return None
+        read_transactions.append(transaction)
+    read_events = []
+    for item in events:
+        kind = item.get("kind") if isinstance(item, dict) else None
+        read_event = _READ_EVENT.get(kind) if isinstance(kind, str) else None
+        if read_event is None or (event := read_event(item)) is None:
+            return None
+        read_events.append(event)
+    try:
+        return ClientFile(
+            account=account, transactions=read_transactions, timeline=Timeline(read_events)
+        )
+    except InvalidValueError:
+        return None
 
 
 def _reference(
@@ -440,7 +495,48 @@ def decode_portfolio(
     return result
 
 
-def decode_portfolio_stream(stream: IO[str], *, source: str, strict: bool = True) -> LoadResult:
+@attrs.frozen
+class StreamHeader:
+    """The members a portfolio document gives before its accounts, read as far as
+    they can be without the accounts (see ``decode_portfolio_stream(each_account=…)``).
+
+    Attributes:
+        members: the names of the members given before the accounts.
+        staff: the staff records that read (``()`` when not given before the accounts).
+        reports: the reports that read, whether or not the accounts they name turn up.
+        exported_at: the export time, ``None`` when not given before the accounts or unreadable.
+    """
+
+    members: frozenset[str]
+    staff: tuple[StaffMember, ...]
+    reports: tuple[Report, ...]
+    exported_at: datetime | None
+
+    @classmethod
+    def read(cls, members: Mapping[str, Any]) -> StreamHeader:
+        """The header of a document whose members before ``accounts`` are *members*."""
+        decoder = _Decoder()
+
+        def items(key: str) -> list[tuple[str, Any]]:
+            value = members.get(key)
+            return [(key, item) for item in value] if isinstance(value, list) else []
+
+        staff = decoder.kept("staff", decoder.records(StaffMember, "staff", items("staff")))
+        reports = decoder.kept("report", decoder.records(Report, "report", items("reports")))
+        try:
+            exported_at = read_datetime(members["exported_at"])
+        except (KeyError, BadValue):
+            exported_at = None
+        return cls(frozenset(members), tuple(staff), tuple(reports), exported_at)
+
+
+def decode_portfolio_stream(
+    stream: IO[str],
+    *,
+    source: str,
+    strict: bool = True,
+    each_account: Callable[[ClientFile, StreamHeader], ClientFile] | None = None,
+) -> LoadResult:
     """Read a portfolio document from a text stream, one account at a time.
 
     The result is the one :func:`decode_portfolio` gives for the parsed
@@ -452,6 +548,12 @@ def decode_portfolio_stream(stream: IO[str], *, source: str, strict: bool = True
         stream: the document's text (open files with ``encoding="utf-8-sig"``).
         source: how the caller names the source; it appears in errors.
         strict: as for :func:`decode_portfolio`.
+        each_account: called with each account as soon as it is decoded (and
+            found to be the first with its id), and the :class:`StreamHeader` of
+            the members before the accounts; the result keeps what it returns in
+            the account's place. A consumer that acts on each account at once (as
+            :func:`kamcore.review.review_stream` does) returns the account
+            without its records, so they are never held together.
 
     Returns:
         The portfolio of valid records and the quarantine (always empty when strict).
@@ -461,9 +563,15 @@ def decode_portfolio_stream(stream: IO[str], *, source: str, strict: bool = True
             not valid JSON, or names ``accounts`` twice.
     """
     accounts = _Accounts()
+
+    def start(members: Mapping[str, Any]) -> None:
+        if each_account is not None:
+            header = StreamHeader.read(members)
+            accounts.keep = lambda client: each_account(client, header)
+
     try:
         document = read_object(
-            stream, "accounts", lambda index, raw: accounts.add(f"accounts[{index}]", raw)
+            stream, "accounts", lambda index, raw: accounts.add(f"accounts[{index}]", raw), start
         )
     except BadJSON as bad:
         raise PortfolioFormatError(source, [Problem("$", f"not valid JSON: {bad}")]) from None

@@ -31,16 +31,17 @@ def encode_portfolio(portfolio: Portfolio) -> dict[str, Any]:
 
     Fields at their default value are left out, records come in time order, and
     amounts are decimal strings, so decoding the result and encoding it again
-    gives the same document.
+    gives the same document. ``accounts`` comes last, so that a reader can
+    review each account as it reads it (see :func:`kamcore.review.review_stream`).
     """
     document: dict[str, Any] = {"format": FORMAT, "version": VERSION}
     if portfolio.exported_at is not None:
         document["exported_at"] = portfolio.exported_at.isoformat()
     if portfolio.staff:
         document["staff"] = [dump_record(member) for member in portfolio.staff]
-    document["accounts"] = [encode_client_file(client) for client in portfolio]
     if portfolio.reports:
         document["reports"] = [dump_record(report) for report in portfolio.reports]
+    document["accounts"] = [encode_client_file(client) for client in portfolio]
     return document
 
 

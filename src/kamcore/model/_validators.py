@@ -6,7 +6,9 @@ a bad value is reported the same way whether it comes from code or from a file.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +22,8 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 CURRENCY_CODE_LENGTH: Final = 3
 MAX_EXPONENT: Final = 40
+
+_AT: Final = operator.attrgetter("at")
 
 
 def _record_id(instance: Any) -> str | None:
@@ -87,6 +91,8 @@ def instances_of(kind: type) -> Validator:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple):
             fail(instance, attribute.name, f"expected a tuple, got {type(value).__name__}")
+        if _all_instances(value, kind):
+            return
         for index, item in enumerate(value):
             if not isinstance(item, kind):
                 fail(
@@ -140,6 +146,12 @@ def frozen_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
     Text, mappings and non-iterables are left as they are for the validator to
     refuse: ``"abc"`` must not quietly become ``("a", "b", "c")``.
     """
+    # The usual cases first: the abstract-class checks below cost more than the
+    # conversion itself (and ``tuple(items)`` of a tuple is *items*).
+    if type(items) is tuple:
+        return items
+    if type(items) is list:
+        return tuple(items)
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
         return items  # type: ignore[return-value]
     return tuple(items)
@@ -184,13 +196,26 @@ def as_float(value: Any) -> Any:
     return value
 
 
-def chronological(items: Iterable[Any], kind: type, key: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """Converter: records of *kind* sorted by *key* (a stable sort).
+def chronological(
+    items: Iterable[Any], kind: type, tie_break: Callable[[Any], Any] | None = None
+) -> tuple[Any, ...]:
+    """Converter: records of *kind* sorted by their ``at``, then by *tie_break* (a stable sort).
 
     When an item is not a *kind*, the items are left unsorted for the
     validator to refuse, rather than failing inside the sort.
     """
     converted = frozen_tuple(items)
-    if isinstance(converted, tuple) and all(isinstance(item, kind) for item in converted):
-        return tuple(sorted(converted, key=key))
-    return converted
+    if not (isinstance(converted, tuple) and _all_instances(converted, kind)):
+        return converted
+    times = list(map(_AT, converted))
+    if all(map(operator.lt, times, times[1:])):
+        # Already in time order with no two at the same moment (the usual case: a
+        # source written in order), so there is nothing to sort and no tie to break.
+        return converted
+    key = _AT if tie_break is None else lambda item: (item.at, tie_break(item))
+    return tuple(sorted(converted, key=key))
+
+
+def _all_instances(items: tuple[Any, ...], kind: type) -> bool:
+    # One pass in C: the records of a timeline or a portfolio are checked on every build.
+    return all(map(isinstance, items, itertools.repeat(kind)))

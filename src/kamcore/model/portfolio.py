@@ -28,11 +28,11 @@ _AT: Final = operator.attrgetter("at")
 
 
 def _chronological_reports(items: Iterable[Report]) -> tuple[Report, ...]:
-    return v.chronological(items, Report, lambda r: r.at)
+    return v.chronological(items, Report)
 
 
 def _chronological_transactions(items: Iterable[Transaction]) -> tuple[Transaction, ...]:
-    return v.chronological(items, Transaction, lambda t: t.at)
+    return v.chronological(items, Transaction)
 
 
 @attrs.frozen(kw_only=True)

@@ -3,7 +3,9 @@
 ``review(portfolio, as_of)`` checks every account against every installed
 principle (the built-in ones and those of plugins) and returns an
 :class:`Agenda`: findings with evidence, a recommended action and a due time,
-grouped by owner, and each account's health.
+grouped by owner, and each account's health. ``review_stream(stream, …)``
+gives the same agenda for a portfolio file, reviewing each account as it is
+read so that the whole portfolio is never in memory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kamcore.review.principle import (
     SimplePrinciple,
     deadline,
 )
+from kamcore.review.stream import review_stream
 
 __all__ = [
     "ACTIONS",
@@ -42,5 +45,6 @@ __all__ = [
     "deadline",
     "installed_principles",
     "review",
+    "review_stream",
     "severity_rank",
 ]

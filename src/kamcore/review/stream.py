@@ -1,0 +1,131 @@
+"""Review a portfolio file as it is read: each account reviewed as soon as it is decoded.
+
+A review keeps, of each account, its findings and its health; the account's
+records are needed only while it is checked. :func:`review_stream` reads a
+portfolio document one account at a time (as
+:func:`~kamcore.fileformat.decode_portfolio_stream` does) and reviews each one
+at once, so the whole portfolio is never in memory: at 100,000 accounts and
+2,000,000 events that is the difference between the findings and the findings
+plus a gibibyte of model.
+
+    >>> from kamcore import SAMPLE_PORTFOLIO, load_portfolio
+    >>> from kamcore.review import review
+    >>> with open(SAMPLE_PORTFOLIO, encoding="utf-8-sig") as stream:
+    ...     agenda = review_stream(stream, source=SAMPLE_PORTFOLIO)
+    >>> portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    >>> agenda == review(portfolio, portfolio.exported_at)
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import IO, Final
+
+from kamcore.classification import Classifier
+from kamcore.errors import PortfolioFormatError, Problem
+from kamcore.fileformat import StreamHeader, decode_portfolio_stream
+from kamcore.model import Account, ClientFile
+from kamcore.review.agenda import Agenda, _report_times, _Reviewer, review
+from kamcore.review.principle import Principle, ReviewSettings
+
+__all__ = ["review_stream"]
+
+_HEADER: Final = frozenset({"staff", "reports"})
+"""The members an account's review needs besides the account (and the moment)."""
+
+
+def review_stream(
+    stream: IO[str],
+    as_of: datetime | None = None,
+    *,
+    source: str,
+    classifier: Classifier | None = None,
+    principles: Sequence[Principle] | None = None,
+    settings: ReviewSettings | None = None,
+) -> Agenda:
+    """:func:`~kamcore.review.review` the portfolio document in *stream*, one account at a time.
+
+    The agenda is the one ``review(decode_portfolio_stream(stream, source=source).portfolio,
+    as_of)`` gives, and the document is refused for the same problems; what
+    differs is memory. An account's review needs the staff, the reports that
+    cover it and the moment, which a document may give before or after its
+    accounts (a JSON object's members come in any order):
+
+    - when ``staff``, ``reports`` (and ``exported_at``, if *as_of* is not given)
+      come before ``accounts``, as kamcore's own writers put them, each account
+      is reviewed as soon as it is decoded and dropped: memory holds the
+      findings and, of each account, its health, id, name and owner;
+    - otherwise the accounts are decoded and held until the end of the
+      document, then reviewed: the memory of a load followed by a review.
+
+    Args:
+        stream: the document's text (open files with ``encoding="utf-8-sig"``).
+        as_of: the moment of the review; the document's ``exported_at`` when ``None``.
+        source: how the caller names the source; it appears in errors.
+        classifier: as for :func:`~kamcore.review.review`.
+        principles: as for :func:`~kamcore.review.review`.
+        settings: as for :func:`~kamcore.review.review`.
+
+    Raises:
+        PortfolioFormatError: the document holds an invalid record or is not a
+            portfolio, as with ``decode_portfolio_stream(strict=True)`` (the
+            accounts before the problem may have been reviewed already: the
+            problems are all listed once the whole document is read); or it
+            gives ``staff``, ``reports`` or ``exported_at`` again after the
+            accounts it was read before (which one counts is not defined).
+        ValueError: *as_of* is ``None`` and the document has no ``exported_at``.
+    """
+    reviewer: _Reviewer | None = None
+    header: StreamHeader | None = None
+
+    def each_account(client: ClientFile, read_before: StreamHeader) -> ClientFile:
+        nonlocal reviewer, header
+        if header is None:
+            header = read_before
+            moment = as_of if as_of is not None else header.exported_at
+            if header.members >= _HEADER and moment is not None:
+                reviewer = _Reviewer(
+                    moment,
+                    staff=header.staff,
+                    report_times=_report_times(header.reports, moment),
+                    classifier=classifier,
+                    principles=principles,
+                    settings=settings,
+                )
+        if reviewer is None:
+            return client  # held: the review waits for the end of the document
+        reviewer.add(client)
+        # The decoder's portfolio must still hold every account, to check the
+        # reports against, but nothing reads it further: the account stands
+        # there by its id (and the name and owner an account cannot be without),
+        # a seventh of its profile's memory, and its records go.
+        account = client.account
+        return ClientFile(account=Account(id=account.id, name=account.name, owner=account.owner))
+
+    portfolio = decode_portfolio_stream(stream, source=source, each_account=each_account).portfolio
+    if reviewer is None:
+        moment = as_of if as_of is not None else portfolio.exported_at
+        if moment is None:
+            raise ValueError(f"{source}: no as_of given and the document has no exported_at")
+        return review(
+            portfolio, moment, classifier=classifier, principles=principles, settings=settings
+        )
+    assert header is not None  # set with the reviewer
+    given_again = [
+        name
+        for name, before, after in (
+            ("staff", header.staff, portfolio.staff),
+            ("reports", set(header.reports), set(portfolio.reports)),
+            ("exported_at", header.exported_at, portfolio.exported_at),
+        )
+        if name in header.members and before != after
+    ]
+    if given_again:
+        # json.loads keeps the later of two members with one name; the accounts
+        # were reviewed with the earlier one.
+        raise PortfolioFormatError(
+            source, [Problem(name, "given again after the accounts") for name in given_again]
+        )
+    return reviewer.agenda()
