@@ -1,4 +1,4 @@
-"""The frame of an account's review: its file as known, its metrics and its health.
+"""The frame of an account's review: its file as known, its tier, its metrics and its health.
 
 Each of these has fast paths (a file reused or sliced instead of rebuilt, metrics
 read with binary searches, both health moments from one fetch of the records);
@@ -7,16 +7,19 @@ these properties hold them to the plain definitions they replace.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kamcore.classification import METRIC_KINDS, CurrencyTable, MetricSpec
-from kamcore.classification.metrics import DAYS_PER_MONTH
+import kamcore
+from kamcore.classification import METRIC_KINDS, CurrencyTable, MetricSpec, load_classifier
+from kamcore.classification.metrics import DAYS_PER_MONTH, MissingRateError
 from kamcore.model import Account, ClientFile, Event, Interaction, Timeline, Transaction
 from kamcore.review import SEVERITIES, Finding, account_health
 from kamcore.review.agenda import _known
@@ -26,6 +29,42 @@ from strategies import amounts, client_files, fast, moments
 
 MONEY = CurrencyTable(base="EUR", rates={"BGN": Decimal("1.95583")})
 TREND_PERIOD = timedelta(days=30)
+
+
+# The tier of the account ---------------------------------------------------------------------
+
+CLASSIFIER = load_classifier()
+
+
+@fast(30)
+@given(client=client_files(), as_of=moments())
+def test_a_review_reads_the_tier_the_classification_gives(
+    client: ClientFile, as_of: datetime
+) -> None:
+    # The same tier, or the same error (a currency the rule set has no rate for).
+    try:
+        classification = CLASSIFIER.classify(client, as_of)
+    except MissingRateError as error:
+        with pytest.raises(MissingRateError, match=re.escape(str(error))):
+            CLASSIFIER._tier_at(client, as_of)
+        return
+    tier = CLASSIFIER._tier_at(client, as_of)
+    assert tier is CLASSIFIER.rules.tier(classification.tier)
+    assert CLASSIFIER.classify(client, as_of) == classification  # nothing kept between them
+
+
+def test_a_review_reads_each_tier_of_the_sample_as_the_classification_gives_it() -> None:
+    portfolio = kamcore.load_portfolio(kamcore.SAMPLE_PORTFOLIO).portfolio
+    moments = (portfolio.exported_at, portfolio.exported_at - timedelta(days=400))
+    tiers = {
+        (client.id, as_of): CLASSIFIER.rules.tier(CLASSIFIER.classify(client, as_of).tier)
+        for client in portfolio
+        for as_of in moments
+    }
+    assert len({tier.id for tier in tiers.values()}) == len(CLASSIFIER.rules.tiers)  # every one
+    for client in portfolio:
+        for as_of in moments:
+            assert CLASSIFIER._tier_at(client, as_of) is tiers[client.id, as_of]
 
 
 # The file as known at a moment -----------------------------------------------------------------

@@ -224,3 +224,27 @@ def test_a_derived_event_class_is_listed_under_its_base_kind_in_time_order() -> 
     assert timeline.of_type(Event) == (call, visit, later_call)
     assert timeline.interactions(personal=True) == (call, visit)
     assert timeline.last_contact() == visit
+
+
+def test_a_derived_event_class_is_listed_under_its_base_after_plain_timelines() -> None:
+    # The classes known to derive from Event directly are kept from one timeline to
+    # the next: a derived class met later must still be listed under its base.
+    call = Interaction(id="I-1", at=_START, channel="call")
+    plain = Timeline([call])
+    assert plain.of_type(Interaction) == (call,)
+    visit = _TeamVisit(id="V-1", at=_START + timedelta(hours=1), channel="visit")
+    mixed = Timeline([visit, call])
+    assert mixed.of_type(Interaction) == (call, visit)
+    assert mixed.of_type(_TeamVisit) == (visit,)
+    # And a plain timeline grouped after the derived one still lists each kind once.
+    again = Timeline([call])
+    assert again.of_type(Interaction) == (call,)
+    assert again.of_type(Event) == (call,)
+
+
+def test_an_event_of_the_base_class_is_listed_under_event_only() -> None:
+    call = Interaction(id="I-1", at=_START, channel="call")
+    bare = Event(id="E-1", at=_START + timedelta(hours=1))
+    timeline = Timeline([bare, call])
+    assert timeline.of_type(Event) == (call, bare)
+    assert timeline.of_type(Interaction) == (call,)

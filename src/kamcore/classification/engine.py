@@ -242,6 +242,25 @@ class Classifier:
 
     def classify(self, client: ClientFile, as_of: datetime) -> Classification:
         """Classify one account as of *as_of* (only data up to then counts)."""
+        values, points, total, tier = self._scored(client, as_of)
+        # Positional arguments: this runs once per account and attrs' keyword
+        # handling is a measurable share of the cost.
+        return Classification(
+            client.id, as_of, tier.id, tier.key, total, client.account.tier, points, values, self
+        )
+
+    def _tier_at(self, client: ClientFile, as_of: datetime) -> Tier:
+        """The tier :meth:`classify` gives *client* as of *as_of*, without its explanation.
+
+        A review reads only the tier (its id, key flag and service standard): it
+        skips building the :class:`Classification` and finding the tier again by id.
+        """
+        return self._scored(client, as_of)[3]
+
+    def _scored(
+        self, client: ClientFile, as_of: datetime
+    ) -> tuple[Values, tuple[float, ...], float, Tier]:
+        """The values read, each criterion's points, their weighted sum and the tier."""
         values = self.values(client, as_of)
         points = tuple([score(values) for score in self._scorers])
         total = sum(map(operator.mul, self._weights, points))
@@ -250,11 +269,7 @@ class Classifier:
         tier = self._tier_of(values, total)
         if self._reads_score:
             del values["score"]
-        # Positional arguments: this runs once per account and attrs' keyword
-        # handling is a measurable share of the cost.
-        return Classification(
-            client.id, as_of, tier.id, tier.key, total, client.account.tier, points, values, self
-        )
+        return values, points, total, tier
 
     def _tier_of(self, values: Values, total: float) -> Tier:
         for tier, minimum, condition in self._tiers:

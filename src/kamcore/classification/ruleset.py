@@ -8,6 +8,8 @@ compiles them into a classifier.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
+from functools import cached_property
 from types import MappingProxyType
 
 import attrs
@@ -55,6 +57,51 @@ class ServiceStandard:
     goal_review_days: float
     report_interval_days: float
     churn_alert_score: float
+
+    # The settings as durations, for the service clocks. Why kept: a review reads
+    # them for every account of the tier, and a timedelta from a float costs more
+    # than the clock that uses it. Derived values only: they are not fields, so
+    # equality, repr and pickling see the settings alone.
+
+    @cached_property
+    def contact_cadence(self) -> timedelta:
+        """:attr:`contact_cadence_days` as a duration."""
+        return timedelta(days=self.contact_cadence_days)
+
+    @cached_property
+    def response_sla(self) -> timedelta:
+        """:attr:`response_sla_hours` as a duration."""
+        return timedelta(hours=self.response_sla_hours)
+
+    @cached_property
+    def promise_slip_tolerance(self) -> timedelta:
+        """:attr:`promise_slip_tolerance_hours` as a duration."""
+        return timedelta(hours=self.promise_slip_tolerance_hours)
+
+    @cached_property
+    def survey_interval(self) -> timedelta:
+        """:attr:`survey_interval_days` as a duration."""
+        return timedelta(days=self.survey_interval_days)
+
+    @cached_property
+    def bad_news_window(self) -> timedelta:
+        """:attr:`bad_news_days` as a duration."""
+        return timedelta(days=self.bad_news_days)
+
+    @cached_property
+    def future_talk_interval(self) -> timedelta:
+        """:attr:`future_talk_days` as a duration."""
+        return timedelta(days=self.future_talk_days)
+
+    @cached_property
+    def goal_review_interval(self) -> timedelta:
+        """:attr:`goal_review_days` as a duration."""
+        return timedelta(days=self.goal_review_days)
+
+    @cached_property
+    def report_interval(self) -> timedelta:
+        """:attr:`report_interval_days` as a duration."""
+        return timedelta(days=self.report_interval_days)
 
 
 @attrs.frozen

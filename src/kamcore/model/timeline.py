@@ -6,7 +6,7 @@ import bisect
 import functools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -73,11 +73,11 @@ def _kept(build: Callable[[Timeline], V]) -> Callable[[Timeline], V]:
     # first use per view and timeline is common, and raising KeyError costs more.
     @functools.wraps(build)
     def kept(timeline: Timeline) -> V:
-        views = timeline._views
-        value = views.get(name, _UNSET)
+        # Typed by annotation, not cast(): cast is a call, and this runs for every query.
+        value: V = timeline._views.get(name, _UNSET)
         if value is _UNSET:
-            value = views[name] = build(timeline)
-        return cast("V", value)
+            value = timeline._views[name] = build(timeline)
+        return value
 
     return kept
 
@@ -315,10 +315,13 @@ class Timeline:
     def of_type(self, kind: type[E]) -> tuple[E, ...]:
         """The events of class *kind* (or a subclass of it), oldest first."""
         # The most frequent query of a review: a plain lookup, no view to build per kind.
-        by_class = self._views.get("by_class")
+        # Typed loosely (each class maps to events of that class) rather than through
+        # cast(), which would add a call to every query.
+        by_class: dict[type[Event], tuple[Any, ...]] | None = self._views.get("by_class")
         if by_class is None:
-            by_class = self._views["by_class"] = self._group_by_class()
-        return cast("tuple[E, ...]", by_class.get(kind, ()))
+            self._views["by_class"] = self._group_by_class()
+            return self.of_type(kind)
+        return by_class.get(kind, ())
 
     def _group_by_class(self) -> dict[type[Event], tuple[Event, ...]]:
         # Every event is listed under its class and every event class above it, so a
@@ -327,7 +330,7 @@ class Timeline:
         groups: defaultdict[type[Event], list[Event]] = defaultdict(list)
         for event in self.events:
             groups[type(event)].append(event)
-        if any(cls.__bases__ != (Event,) for cls in groups):
+        if not _derive_from_event_directly(groups.keys()):
             # Rare: a class derived from another event kind, listed under both.
             groups.clear()
             for event in self.events:
@@ -537,10 +540,28 @@ class Timeline:
 
     def _continuations(self, kind: type[E]) -> dict[str, list[E]]:
         """The events of class *kind* by the id of the opener each continues, oldest first."""
+        # The field that names the opener is read directly: ``event.ref`` would look
+        # it up in ``REF`` anew for every event of every lifecycle.
+        field, _opener_kind = cast("tuple[str, type[Event]]", kind.REF)
+        opener_id = operator.attrgetter(field)
         continued: defaultdict[str, list[E]] = defaultdict(list)
         for event in self.of_type(kind):
-            continued[cast("str", event.ref)].append(event)
+            continued[opener_id(event)].append(event)
         return continued
+
+
+_DIRECT_EVENT_CLASSES: set[type[Event]] = set()
+
+
+def _derive_from_event_directly(classes: Collection[type[Event]]) -> bool:
+    """``True`` when every class of *classes* derives from :class:`Event` directly."""
+    # Why the classes found so far are kept: this is asked of every timeline a
+    # review reads, and testing a set of known classes is one call, not one per class.
+    if _DIRECT_EVENT_CLASSES.issuperset(classes):
+        return True
+    direct = {cls for cls in classes if cls.__bases__ == (Event,)}
+    _DIRECT_EVENT_CLASSES.update(direct)
+    return len(direct) == len(classes)
 
 
 _EVENT_CLASSES: dict[type[Event], tuple[type[Event], ...]] = {}

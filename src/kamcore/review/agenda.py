@@ -565,8 +565,7 @@ def _context(
     report_times: Sequence[datetime],
     settings: ReviewSettings,
 ) -> ReviewContext:
-    classification = classifier.classify(client, as_of)
-    tier = classifier.rules.tier(classification.tier)
+    tier = classifier._tier_at(client, as_of)  # the tier alone: no explanation to build
     return ReviewContext(
         client=client,
         as_of=as_of,

@@ -91,7 +91,10 @@ class ReviewContext:
 
     def finding(self, **fields: Any) -> Finding:
         """A :class:`Finding` on this account and owner; *fields* give the rest."""
-        return Finding(account_id=self.account_id, owner=self.owner, **fields)
+        # Read from the client file, not through the two properties: this runs for
+        # every finding of a review.
+        client = self.client
+        return Finding(account_id=client.id, owner=client.account.owner, **fields)
 
 
 class Principle(Protocol):

@@ -41,7 +41,7 @@ def _silence(context: ReviewContext) -> Iterator[Finding]:
         return
     start, evidence = anchor
     cadence = context.standard.contact_cadence_days
-    clock = deadline(context, start=start, allowed=timedelta(days=cadence), about=None)
+    clock = deadline(context, start=start, allowed=context.standard.contact_cadence, about=None)
     if clock:
         severity, due = clock
         yield context.finding(
@@ -145,7 +145,7 @@ def _communicate_future(context: ReviewContext) -> Iterator[Finding]:
     client, as_of = context.client, context.as_of
     personal = client.timeline.interactions(personal=True)
     interval = context.standard.future_talk_days
-    allowed = timedelta(days=interval)
+    allowed = context.standard.future_talk_interval
     # What the finding reports, gathered topic by topic (no second pass over the topics).
     last_talks: dict[str, datetime | None] = {}
     late_topics: list[str] = []

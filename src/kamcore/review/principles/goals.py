@@ -63,7 +63,7 @@ def _joint_goals(context: ReviewContext) -> Iterator[Finding]:
             )
         anchor: Event = latest if latest is not None else goal
         clock = deadline(
-            context, start=anchor.at, allowed=timedelta(days=review_days), about=goal.id
+            context, start=anchor.at, allowed=context.standard.goal_review_interval, about=goal.id
         )
         if clock:
             severity, due = clock

@@ -16,7 +16,7 @@ _DAY = 86400.0
 def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
     timeline = context.client.timeline
     days = context.standard.bad_news_days
-    allowed = timedelta(days=days)
+    allowed = context.standard.bad_news_window
     for state in timeline.adverse_changes():
         change = state.change
         told = state.first_told

@@ -4,7 +4,6 @@ key client at least once per reporting interval."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
@@ -27,7 +26,7 @@ def _reporting(context: ReviewContext) -> Iterator[Finding]:
             return
         start, evidence = known
     interval = context.standard.report_interval_days
-    clock = deadline(context, start=start, allowed=timedelta(days=interval), about=None)
+    clock = deadline(context, start=start, allowed=context.standard.report_interval, about=None)
     if clock:
         severity, due = clock
         yield context.finding(

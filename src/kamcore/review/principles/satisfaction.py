@@ -88,7 +88,7 @@ def _survey_overdue(context: ReviewContext) -> Iterator[Finding]:
         return
     start, evidence = anchor
     interval = context.standard.survey_interval_days
-    clock = deadline(context, start=start, allowed=timedelta(days=interval), about=None)
+    clock = deadline(context, start=start, allowed=context.standard.survey_interval, about=None)
     if clock:
         severity, due = clock
         yield context.finding(

@@ -12,7 +12,7 @@ __all__ = ["COMMITMENT", "HONESTY", "RESPONSIVENESS"]
 
 
 def _responsiveness(context: ReviewContext) -> Iterator[Finding]:
-    allowed = timedelta(hours=context.standard.response_sla_hours)
+    allowed = context.standard.response_sla
     for state in context.client.timeline.open_requests():
         request = state.request
         if state.answer_by is None:
@@ -62,7 +62,7 @@ RESPONSIVENESS = SimplePrinciple(
 
 def _commitment(context: ReviewContext) -> Iterator[Finding]:
     standard = context.standard
-    tolerance = timedelta(hours=standard.promise_slip_tolerance_hours)
+    tolerance = standard.promise_slip_tolerance
     for state in context.client.timeline.promises():
         promise = state.promise
         for renegotiation in state.renegotiations:
