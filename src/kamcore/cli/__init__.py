@@ -28,14 +28,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Final
 
-from kamcore import SAMPLE_PORTFOLIO, KamcoreError, load_portfolio
+from kamcore import SAMPLE_PORTFOLIO, KamcoreError
 from kamcore.classification import load_classifier
 from kamcore.cli._accounts import account_summaries, accounts_table
 from kamcore.cli._classify import classification_table, classification_texts, rules_summary
 from kamcore.cli._clientfile import client_file_text
 from kamcore.cli._escalate import add_escalate_options, escalate_command
 from kamcore.cli._generate import add_generate_command, generate_command
-from kamcore.cli._messages import error_lines, quarantine_lines
+from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
 from kamcore.cli._notices import add_lang_option, notices_json, notices_text
 from kamcore.cli._review import (
@@ -45,6 +45,7 @@ from kamcore.cli._review import (
     for_owner,
     resolve_owner,
 )
+from kamcore.cli._source import load_source
 from kamcore.cli._sync import (
     DEFAULT_LEDGER,
     DEFAULT_TENANT,
@@ -363,8 +364,7 @@ def _emit(lines: Sequence[str], *, stream: Any = None) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[Portfolio, datetime]:
     """The portfolio of SOURCE as known at the ``--as-of`` moment, and that moment."""
-    result = load_portfolio(args.source, strict=not args.collect)
-    _emit(quarantine_lines(result.quarantine, source=args.source), stream=sys.stderr)
+    result = load_source(args)
     moment: datetime = args.as_of or default_moment(result.portfolio)
     return result.portfolio.as_of(moment), moment
 

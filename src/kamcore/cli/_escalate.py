@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from kamcore.classification import load_classifier
-from kamcore.cli._messages import PREFIX, quarantine_lines
+from kamcore.cli._messages import PREFIX
 from kamcore.cli._moment import default_moment, show_moment
 from kamcore.cli._notices import add_lang_option
 from kamcore.cli._render import cell, table
+from kamcore.cli._source import load_source
 from kamcore.cli._sync import _ledger, _plural, ledger_path
 from kamcore.escalation import (
     Escalation,
@@ -25,7 +26,7 @@ from kamcore.escalation import (
 )
 from kamcore.i18n import messages
 from kamcore.model import Portfolio
-from kamcore.plugins import get_plugin_manager, load_portfolio
+from kamcore.plugins import get_plugin_manager
 from kamcore.report import holder_text
 from kamcore.review import review
 from kamcore.sync import SendSummary, send_notices
@@ -151,9 +152,7 @@ def escalate_command(args: argparse.Namespace) -> tuple[list[str], int]:
         The lines for stdout, and exit code 1 when a notice failed (each failure
         is listed on stderr), else 0.
     """
-    result = load_portfolio(args.source, strict=not args.collect)
-    for line in quarantine_lines(result.quarantine, source=args.source):
-        print(line, file=sys.stderr)
+    result = load_source(args)
     moment = args.as_of or default_moment(result.portfolio)
     portfolio = result.portfolio.as_of(moment)
     agenda = review(portfolio, moment, classifier=load_classifier(args.rules))

@@ -22,9 +22,10 @@ from kamcore.classification import load_classifier
 from kamcore.cli._messages import PREFIX, quarantine_lines
 from kamcore.cli._moment import default_moment
 from kamcore.cli._render import cell, table
+from kamcore.cli._source import load_source
 from kamcore.errors import KamcoreError
 from kamcore.i18n import messages
-from kamcore.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, get_plugin_manager, load_portfolio
+from kamcore.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, get_plugin_manager
 from kamcore.review import review
 from kamcore.stores import Ledger, synced_source
 from kamcore.stores.ledger import DEFAULT_LEDGER, DEFAULT_TENANT, LEDGER_ENV, ledger_path
@@ -213,8 +214,7 @@ def push_command(args: argparse.Namespace) -> tuple[list[str], int]:
         The summary line, and exit code 1 when any action failed (each failure
         is listed on stderr), else 0.
     """
-    result = load_portfolio(args.source, strict=not args.collect)
-    _warn(quarantine_lines(result.quarantine, source=args.source))
+    result = load_source(args)
     moment = args.as_of or default_moment(result.portfolio)
     agenda = review(result.portfolio.as_of(moment), moment, classifier=load_classifier(args.rules))
     texts = messages(args.lang) if args.lang else None
