@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, NoReturn
@@ -214,6 +214,18 @@ def chronological(
         return converted
     key = _AT if tie_break is None else lambda item: (item.at, tie_break(item))
     return tuple(sorted(converted, key=key))
+
+
+def first_repeated(ids: Sequence[str]) -> int | None:
+    """The position of the first of *ids* that came before it, or ``None`` when all differ."""
+    if len(set(ids)) == len(ids):
+        return None  # the usual case, decided in C
+    seen: set[str] = set()
+    for index, id_ in enumerate(ids):
+        if id_ in seen:
+            return index
+        seen.add(id_)
+    return None  # unreachable: the set was smaller than the ids
 
 
 def _all_instances(items: tuple[Any, ...], kind: type) -> bool:

@@ -92,15 +92,13 @@ class ClientFile:
     timeline: Timeline = attrs.field(factory=Timeline, validator=v.instance(Timeline))
 
     def __attrs_post_init__(self) -> None:
-        seen: set[str] = set()
-        for index, transaction in enumerate(self.transactions):
-            if transaction.id in seen:
-                raise InvalidValueError(
-                    f"transactions[{index}].id",
-                    f"duplicate transaction id {transaction.id!r}",
-                    record_id=self.account.id,
-                )
-            seen.add(transaction.id)
+        index = v.first_repeated([transaction.id for transaction in self.transactions])
+        if index is not None:
+            raise InvalidValueError(
+                f"transactions[{index}].id",
+                f"duplicate transaction id {self.transactions[index].id!r}",
+                record_id=self.account.id,
+            )
 
     @property
     def id(self) -> str:

@@ -253,17 +253,13 @@ class Timeline:
 
     def __attrs_post_init__(self) -> None:
         self._forget_views()
+        index = v.first_repeated([event.id for event in self.events])
+        if index is not None:
+            repeated = self.events[index].id
+            raise InvalidValueError(
+                f"events[{index}].id", f"duplicate event id {repeated!r}", record_id=repeated
+            )
         by_id = {event.id: event for event in self.events}
-        if len(by_id) < len(self.events):
-            seen: set[str] = set()
-            for index, event in enumerate(self.events):
-                if event.id in seen:
-                    raise InvalidValueError(
-                        f"events[{index}].id",
-                        f"duplicate event id {event.id!r}",
-                        record_id=event.id,
-                    )
-                seen.add(event.id)
         for index, event in enumerate(self.events):
             problem = reference_problem(event, by_id)
             if problem:
