@@ -202,10 +202,10 @@ def _weighted_risk(signals: _Signals, weights: Mapping[str, float]) -> float | N
 
 def churn_risk(
     context: ReviewContext, weights: Mapping[str, float] = CHURN_WEIGHTS
-) -> tuple[float | None, _Signals]:
+) -> tuple[float | None, dict[str, float | None]]:
     """The churn risk of the account in *context*, and the signals it is made of.
 
-    _Signals, each from 0 (no sign of churn) to 1, or ``None`` when missing:
+    Signals, each from 0 (no sign of churn) to 1, or ``None`` when missing:
 
     - ``purchase_frequency``: the drop of the number of purchases in the last
       ``settings.churn_window_days`` against the same-length average of the 365
@@ -305,7 +305,7 @@ class _ChurnFacts:
     survey_times: tuple[datetime, ...]
     complaints_opened: tuple[datetime, ...]
     complaints_resolved: tuple[datetime, ...]
-    # _Signals other than silence, by state (see _state_at), kept as they are computed.
+    # Signals other than silence, by state (see _state_at), kept as they are computed.
     _by_state: dict[_State, _StateSignals] = attrs.field(init=False, factory=dict)
     _trends: dict[int, SurveyTrend | None] = attrs.field(init=False, factory=dict)
 
