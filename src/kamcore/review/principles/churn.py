@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -79,8 +78,15 @@ _YEAR: Final = timedelta(days=365)
 _ACT_WITHIN: Final = timedelta(days=3)
 _CROSSING_RESOLUTION: Final = timedelta(seconds=1)
 _TOP_SIGNALS: Final = 3
+_NO_AMOUNT: Final = Decimal()
 
 _Signals = dict[str, float | None]
+_Values = tuple[float | None, float | None, float | None, float | None, float | None]
+"""The signals' values in the order of :data:`CHURN_SIGNALS`."""
+
+_DEFAULT_WEIGHTS: Final = tuple(CHURN_WEIGHTS[name] for name in CHURN_SIGNALS)
+""":data:`CHURN_WEIGHTS` in the order of :data:`CHURN_SIGNALS`."""
+_SILENCE: Final = CHURN_SIGNALS.index("silence")
 
 # ---------------------------------------------------------------------------
 # The signals, each from the records it reads
@@ -136,17 +142,20 @@ def _amount_drop(
     # itself, and the currencies are weighted by their purchases in the baseline year.
     if scale <= 0:
         return None
-    before: defaultdict[str, Decimal] = defaultdict(Decimal)
-    now: defaultdict[str, Decimal] = defaultdict(Decimal)
-    purchases: defaultdict[str, int] = defaultdict(int)
+    # Every sum starts at Decimal 0 (as a defaultdict(Decimal) would): the same additions
+    # in the same order, so the same rounding for amounts longer than the context's precision.
+    before: dict[str, Decimal] = {}
+    purchases: dict[str, int] = {}
     for currency, amount, purchase in baseline:
-        before[currency] += amount
-        if purchase:
-            purchases[currency] += 1
+        before[currency] = before.get(currency, _NO_AMOUNT) + amount
+        purchases[currency] = purchases.get(currency, 0) + purchase
+    now: dict[str, Decimal] = {}
     for currency, amount, _ in recent:
-        now[currency] += amount
+        now[currency] = now.get(currency, _NO_AMOUNT) + amount
     drops = {
-        currency: min(1.0, max(0.0, 1.0 - float(now[currency]) / (float(total) * scale)))
+        currency: min(
+            1.0, max(0.0, 1.0 - float(now.get(currency, _NO_AMOUNT)) / (float(total) * scale))
+        )
         for currency, total in before.items()
         if total > 0
     }
@@ -186,14 +195,17 @@ def _open_complaints(any_event: bool, open_complaints: int) -> float | None:
     return 1.0 - 1.0 / (1 + open_complaints)
 
 
-def _weighted_risk(signals: _Signals, weights: Mapping[str, float]) -> float | None:
-    """The weighted mean of the signals present (``None`` when there is none)."""
-    present: list[tuple[float, float]] = []
-    for name, value in signals.items():
-        if value is not None:
-            weight = weights.get(name, 0.0)
-            if weight > 0:
-                present.append((weight, value))
+def _weighted_risk(values: Sequence[float | None], weights: Sequence[float]) -> float | None:
+    """The weighted mean of the signals present (``None`` when there is none).
+
+    Both in the order of :data:`CHURN_SIGNALS`: the alert asks for the risk at many
+    moments, and pairs by position need no signal names looked up.
+    """
+    present = [
+        (weight, value)
+        for weight, value in zip(weights, values, strict=True)
+        if value is not None and weight > 0
+    ]
     if not present:
         return None
     total = sum([weight for weight, _ in present])
@@ -248,7 +260,8 @@ def churn_risk(
         ),
         "complaints": _open_complaints(bool(timeline.events), len(timeline.open_complaints())),
     }
-    return _weighted_risk(signals, weights), signals
+    in_order = tuple(weights.get(name, 0.0) for name in CHURN_SIGNALS)
+    return _weighted_risk(tuple(signals.values()), in_order), signals
 
 
 # ---------------------------------------------------------------------------
@@ -332,23 +345,22 @@ class _ChurnFacts:
 
     def signals_at(self, moment: datetime) -> _Signals:
         """The signals of :func:`churn_risk` at *moment* (no later than the review)."""
+        return dict(zip(CHURN_SIGNALS, self.values_at(moment), strict=True))
+
+    def values_at(self, moment: datetime) -> _Values:
+        """The values of :meth:`signals_at`, in the order of :data:`CHURN_SIGNALS`."""
         state = self._state_at(moment)
         known = self._by_state.get(state)
         if known is None:
             known = self._by_state[state] = self._state_signals(state, moment)
         frequency, amount, satisfaction, complaints = known
         cadence = self.context.standard.contact_cadence_days
-        return {
-            "purchase_frequency": frequency,
-            "purchase_amount": amount,
-            "satisfaction": satisfaction,
-            "silence": _silence(self.anchor_at(moment), moment, cadence),
-            "complaints": complaints,
-        }
+        silence = _silence(self.anchor_at(moment), moment, cadence)
+        return frequency, amount, satisfaction, silence, complaints
 
     def at_alert(self, moment: datetime) -> bool:
         """Whether the risk (default weights) is at or above the alert score at *moment*."""
-        risk = _weighted_risk(self.signals_at(moment), CHURN_WEIGHTS)
+        risk = _weighted_risk(self.values_at(moment), _DEFAULT_WEIGHTS)
         return risk is not None and risk >= self.context.standard.churn_alert_score
 
     def anchor_at(self, moment: datetime) -> tuple[datetime, tuple[str, ...]] | None:
@@ -420,26 +432,36 @@ class _ChurnFacts:
 # ---------------------------------------------------------------------------
 
 
-def _record_moments(context: ReviewContext) -> list[datetime]:
+def _record_moments(context: ReviewContext) -> Iterator[datetime]:
     """The moments before ``as_of`` at which a signal other than silence can change, newest first.
 
     A signal changes only when a record appears (an event or a transaction), when a
     transaction enters the baseline year or leaves it, and, for silence without
-    any contact, when the account becomes known (``client_since``).
+    any contact, when the account becomes known (``client_since``). Each instant
+    comes once, written as the first record listed gives it (the events, then each
+    transaction with its two window edges, then ``client_since``).
     """
     client, as_of = context.client, context.as_of
     window = timedelta(days=context.settings.churn_window_days)
     beyond = window + _YEAR
-    moments = {event.at for event in client.timeline.events}
-    moments.update(
-        moment
-        for transaction in client.transactions
-        for moment in (transaction.at, transaction.at + window, transaction.at + beyond)
-    )
+    moments = [event.at for event in client.timeline.events]
+    for transaction in client.transactions:
+        moments += (transaction.at, transaction.at + window, transaction.at + beyond)
     since = client.account.client_since
     if since is not None:
-        moments.add(datetime.combine(since, time(), tzinfo=as_of.tzinfo))
-    return sorted((moment for moment in moments if moment < as_of), reverse=True)
+        moments.append(datetime.combine(since, time(), tzinfo=as_of.tzinfo))
+    # Why a sorted list and not a set: hashing an aware datetime asks its time zone
+    # for the offset. The sort is stable, so of the moments at one instant the one
+    # listed first comes first; repeats are skipped as the walk goes, and it
+    # usually stops after a few moments.
+    moments.sort()
+    newer = bisect.bisect_left(moments, as_of)
+    while newer:
+        first = newer - 1
+        while first and moments[first - 1] == moments[first]:
+            first -= 1
+        yield moments[first]
+        newer = first
 
 
 def _first_at_alert(facts: _ChurnFacts, start: datetime, end: datetime) -> datetime:
@@ -493,21 +515,21 @@ def _silence_crossing(facts: _ChurnFacts, start: datetime, origin: datetime) -> 
     when the signals at *start* are already enough (then the check fails and the
     bisection decides).
     """
-    signals = facts.signals_at(start)
+    values = facts.values_at(start)
     anchor = facts.anchor_at(start)
-    weight = CHURN_WEIGHTS.get("silence", 0.0)
+    weight = _DEFAULT_WEIGHTS[_SILENCE]
     standard = facts.context.standard
     cadence = standard.contact_cadence_days
-    if signals["silence"] is None or anchor is None or weight <= 0 or cadence <= 0:
+    if values[_SILENCE] is None or anchor is None or weight <= 0 or cadence <= 0:
         return None
-    present = {
-        name: value
-        for name, value in signals.items()
-        if value is not None and CHURN_WEIGHTS.get(name, 0.0) > 0
-    }
-    total = sum(CHURN_WEIGHTS[name] for name in present)
+    present = [
+        (index, signal_weight, value)
+        for index, (signal_weight, value) in enumerate(zip(_DEFAULT_WEIGHTS, values, strict=True))
+        if value is not None and signal_weight > 0
+    ]
+    total = sum(signal_weight for _, signal_weight, _ in present)
     others = sum(
-        CHURN_WEIGHTS[name] * value for name, value in present.items() if name != "silence"
+        signal_weight * value for index, signal_weight, value in present if index != _SILENCE
     )
     needed = (standard.churn_alert_score * total - others) / weight
     if not 0 <= needed <= 1:
@@ -572,10 +594,11 @@ def _churn_warning(context: ReviewContext) -> Iterator[Finding]:
     # The facts serve the risk at the review, its evidence and the walk back to
     # when it reached the alert score: the records are gathered once per account.
     facts = _ChurnFacts.of(context)
-    signals = facts.signals_at(context.as_of)
-    risk = _weighted_risk(signals, CHURN_WEIGHTS)
+    values = facts.values_at(context.as_of)
+    risk = _weighted_risk(values, _DEFAULT_WEIGHTS)
     if risk is None or risk < context.standard.churn_alert_score:
         return
+    signals = dict(zip(CHURN_SIGNALS, values, strict=True))
     ranked = sorted(
         ((CHURN_WEIGHTS[name] * value, name) for name, value in signals.items() if value),
         key=lambda pair: (-pair[0], CHURN_SIGNALS.index(pair[1])),
