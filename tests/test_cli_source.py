@@ -28,7 +28,7 @@ def collector_enabled() -> Iterator[None]:
     "argv",
     [
         ["accounts", SAMPLE_PORTFOLIO],
-        ["review", SAMPLE_PORTFOLIO],
+        ["review", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_review_stream)
         ["escalate", SAMPLE_PORTFOLIO],
         ["push", "--dry-run", "jsonl:/nonexistent/never-written.jsonl", SAMPLE_PORTFOLIO],
     ],

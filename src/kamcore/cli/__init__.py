@@ -22,7 +22,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -39,13 +39,13 @@ from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
 from kamcore.cli._notices import add_lang_option, notices_json, notices_text
 from kamcore.cli._review import (
-    agenda_document,
+    agenda_json,
     agenda_markdown,
     agenda_table,
-    for_owner,
-    resolve_owner,
+    loaded_review,
+    streamed_review,
 )
-from kamcore.cli._source import load_source
+from kamcore.cli._source import json_file_source, load_source
 from kamcore.cli._sync import (
     DEFAULT_LEDGER,
     DEFAULT_TENANT,
@@ -57,7 +57,7 @@ from kamcore.cli._sync import (
     sync_command,
     tenant_name,
 )
-from kamcore.escalation import escalate, load_policy
+from kamcore.escalation import load_policy
 from kamcore.fileformat import encode_client_file
 from kamcore.i18n import messages
 from kamcore.model import Portfolio
@@ -357,7 +357,7 @@ def _add_policy_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _emit(lines: Sequence[str], *, stream: Any = None) -> None:
+def _emit(lines: Iterable[str], *, stream: Any = None) -> None:
     for line in lines:
         print(line, file=stream)
 
@@ -398,20 +398,21 @@ def _classify(args: argparse.Namespace) -> list[str]:
     return classification_table(portfolio, results)
 
 
-def _review(args: argparse.Namespace) -> list[str]:
-    portfolio, moment = _load(args)
-    owner = resolve_owner(portfolio, args.owner) if args.owner is not None else None
-    policy = load_policy(args.policy)
-    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
-    if owner is not None:
-        agenda = for_owner(agenda, portfolio, owner)
-    escalations = {e.finding.key: e for e in escalate(agenda, policy, portfolio=portfolio)}
+def _review(args: argparse.Namespace) -> Iterable[str]:
+    # A JSON file is reviewed as it is read, never held whole; any other source,
+    # or a file the stream refuses (to word the error), is loaded first.
+    path = json_file_source(args)
+    reviewed = streamed_review(args, path) if path is not None else None
+    if reviewed is None:
+        portfolio, moment = _load(args)
+        reviewed = loaded_review(args, portfolio, moment)
+    agenda, escalations = reviewed.agenda, reviewed.escalations
     if args.format == "json":
-        return _json(agenda_document(agenda, escalations))
+        return agenda_json(agenda, escalations)  # printed as it is encoded: see agenda_json
     texts = messages(args.lang) if args.lang else None
     if args.format == "markdown":
-        return agenda_markdown(agenda, portfolio, escalations, texts)
-    return agenda_table(agenda, portfolio, escalations, texts)
+        return agenda_markdown(agenda, reviewed.roster, escalations, texts)
+    return agenda_table(agenda, reviewed.roster, escalations, texts)
 
 
 def _report(args: argparse.Namespace) -> list[str]:
@@ -458,7 +459,7 @@ def _plugins(args: argparse.Namespace) -> list[str]:
     return plugins_table(infos)
 
 
-_Command = Callable[[argparse.Namespace], "list[str] | tuple[list[str], int]"]
+_Command = Callable[[argparse.Namespace], "Iterable[str] | tuple[list[str], int]"]
 """A command: the lines for stdout, and the exit code when it is not :data:`EXIT_OK`."""
 
 _COMMANDS: dict[str, _Command] = {

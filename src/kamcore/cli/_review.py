@@ -2,31 +2,49 @@
 
 Each open finding shows where it stands on the escalation ladder: its level
 and who holds it (see :func:`kamcore.escalation.escalate`).
+
+A local JSON file read strictly is reviewed as it is read
+(:func:`streamed_review`), any other source loaded first (:func:`loaded_review`):
+both give the :class:`ReviewedSource` the renderers print, so the output is the
+same. The renderers read of the portfolio only who is who (:class:`Roster`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import argparse
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
+from kamcore.classification import load_classifier
 from kamcore.cli._accounts import UNKNOWN
 from kamcore.cli._moment import show_moment
 from kamcore.cli._render import Align, cell, table
+from kamcore.cli._source import collector_paused
 from kamcore.errors import KamcoreError
-from kamcore.escalation import Escalation
+from kamcore.escalation import Escalation, escalate, load_policy, opened_at
 from kamcore.i18n import Messages, action_text, describe, severity_text
-from kamcore.model import Portfolio
+from kamcore.model import Account, ClientFile, Portfolio, StaffMember
 from kamcore.report import holder_text, level_label
-from kamcore.review import Agenda, Finding, Health
+from kamcore.review import Agenda, Finding, Health, review
+from kamcore.review.stream import review_portfolio_stream
 
 __all__ = [
+    "ReviewedSource",
+    "Roster",
     "agenda_document",
+    "agenda_json",
     "agenda_markdown",
     "agenda_table",
     "for_owner",
+    "json_blocks",
+    "loaded_review",
     "resolve_owner",
+    "streamed_review",
 ]
 
 Escalations = Mapping[str, Escalation]
@@ -59,23 +77,132 @@ _HEALTH_ALIGN: Final[tuple[Align, ...]] = ("left", "left", "left", "right", "rig
 _MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]<>|~")
 _MAX_OWNERS: Final = 20
 """How many owners the error for an unknown ``--owner`` lists."""
+_JSON_BLOCK: Final = 1 << 16
+"""About how many characters of JSON :func:`agenda_json` hands on at a time."""
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def resolve_owner(portfolio: Portfolio, name: str) -> str:
+@attrs.frozen(kw_only=True)
+class Roster:
+    """Who is who, all the agenda's renderers read of a portfolio.
+
+    Attributes:
+        accounts: every account's profile by id (its name and owner are read).
+        staff: the staff list (names of owners and of the holders of levels).
+    """
+
+    accounts: Mapping[str, Account]
+    staff: tuple[StaffMember, ...]
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> Roster:
+        """The roster of *portfolio* (of a streamed one too: its accounts keep their profiles)."""
+        return cls(
+            accounts={client.id: client.account for client in portfolio}, staff=portfolio.staff
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ReviewedSource:
+    """What ``kamcore review`` prints, whichever way SOURCE was read.
+
+    Attributes:
+        agenda: the review (with ``--owner``, that owner's part of it).
+        escalations: where each of its open findings stands, by finding key.
+        roster: who is who in the source.
+    """
+
+    agenda: Agenda
+    escalations: Escalations
+    roster: Roster
+
+
+def _by_key(escalations: Iterable[Escalation]) -> dict[str, Escalation]:
+    return {escalation.finding.key: escalation for escalation in escalations}
+
+
+def loaded_review(
+    args: argparse.Namespace, portfolio: Portfolio, moment: datetime
+) -> ReviewedSource:
+    """``kamcore review`` of the loaded *portfolio* at *moment*.
+
+    Raises:
+        KamcoreError: ``--owner`` owns no account, or ``--policy`` or ``--rules``
+            is unreadable (in that order).
+    """
+    roster = Roster.of(portfolio)
+    owner = resolve_owner(roster, args.owner) if args.owner is not None else None
+    policy = load_policy(args.policy)
+    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
+    if owner is not None:
+        agenda = for_owner(agenda, roster, owner)
+    return ReviewedSource(
+        agenda=agenda,
+        escalations=_by_key(escalate(agenda, policy, portfolio=portfolio)),
+        roster=roster,
+    )
+
+
+def streamed_review(args: argparse.Namespace, path: Path) -> ReviewedSource | None:
+    """``kamcore review`` of the portfolio file at *path*, each account reviewed as it is read.
+
+    Memory holds the findings, not the portfolio: each finding is dated (for
+    its escalation) while its account's records are there, and what the
+    renderers read is kept of each account (:class:`Roster`).
+
+    Returns:
+        What :func:`loaded_review` gives for the loaded file, or ``None`` when the
+        file, ``--policy`` or ``--rules`` is refused: the load then says what is
+        wrong, in the words and the order it always has (source first, whose
+        problems a streamed read lists differently).
+
+    Raises:
+        KamcoreError: ``--owner`` owns no account.
+    """
+    opened: dict[str, datetime] = {}
+
+    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        for finding in findings:
+            opened[finding.key] = opened_at(finding, client, as_of)
+
+    try:
+        policy = load_policy(args.policy)
+        classifier = load_classifier(args.rules)
+        # Paused as for a load (see collector_paused): the findings pile up as
+        # the records did, and the collector would scan them again and again.
+        with collector_paused(), path.open(encoding="utf-8-sig") as stream:
+            streamed = review_portfolio_stream(
+                stream,
+                args.as_of,
+                source=args.source,
+                classifier=classifier,
+                default_as_of=datetime.now(UTC),
+                each_review=date_findings,
+            )
+    except (KamcoreError, OSError, UnicodeError):
+        return None
+    roster = Roster.of(streamed.portfolio)
+    agenda = streamed.agenda
+    if args.owner is not None:
+        agenda = for_owner(agenda, roster, resolve_owner(roster, args.owner))
+    escalations = escalate(agenda, policy, opened=opened, staff=roster.staff)
+    return ReviewedSource(agenda=agenda, escalations=_by_key(escalations), roster=roster)
+
+
+def resolve_owner(roster: Roster, name: str) -> str:
     """The owner id ``--owner NAME`` means: an account owner's id, or the name of a
     staff member who owns accounts.
 
     Raises:
         KamcoreError: no account is owned by *name*; the message lists the owners.
     """
-    owners = sorted({client.account.owner for client in portfolio})
+    owners = sorted({account.owner for account in roster.accounts.values()})
     if name in owners:
         return name
-    for member in portfolio.staff:
+    for member in roster.staff:
         if member.name == name and member.id in owners:
             return member.id
     known = ", ".join(owners[:_MAX_OWNERS]) or "none"
@@ -84,9 +211,9 @@ def resolve_owner(portfolio: Portfolio, name: str) -> str:
     raise KamcoreError(f"no account is owned by {name!r} (owners: {known})")
 
 
-def for_owner(agenda: Agenda, portfolio: Portfolio, owner: str) -> Agenda:
+def for_owner(agenda: Agenda, roster: Roster, owner: str) -> Agenda:
     """*agenda* with only *owner*'s findings and the health of *owner*'s accounts."""
-    accounts = {client.id for client in portfolio if client.account.owner == owner}
+    accounts = {key for key, account in roster.accounts.items() if account.owner == owner}
 
     def mine(findings: Sequence[Finding]) -> tuple[Finding, ...]:
         return tuple(f for f in findings if f.owner == owner)
@@ -117,12 +244,13 @@ def _due(finding: Finding) -> str:
 
 def _finding_cells(
     finding: Finding,
-    portfolio: Portfolio,
+    accounts: Mapping[str, Account],
     escalations: Escalations,
     names: Mapping[str, str],
     messages: Messages | None = None,
 ) -> list[str]:
-    name = portfolio[finding.account_id].account.name if finding.account_id in portfolio else ""
+    account = accounts.get(finding.account_id)
+    name = account.name if account is not None else ""
     escalation = escalations.get(finding.key)
     if escalation is None:
         level, held_by = UNKNOWN, UNKNOWN
@@ -153,11 +281,11 @@ def _finding_cells(
     ]
 
 
-def _health_rows(agenda: Agenda, portfolio: Portfolio) -> list[list[str]]:
+def _health_rows(agenda: Agenda, accounts: Mapping[str, Account]) -> list[list[str]]:
     """Health per account, the least healthy first."""
     rows = []
     for account_id, health in sorted(agenda.health.items(), key=lambda i: (i[1].score, i[0])):
-        account = portfolio[account_id].account if account_id in portfolio else None
+        account = accounts.get(account_id)
         rows.append(
             [
                 account_id,
@@ -176,7 +304,7 @@ def _trend(health: Health) -> str:
 
 def agenda_table(
     agenda: Agenda,
-    portfolio: Portfolio,
+    roster: Roster,
     escalations: Escalations,
     messages: Messages | None = None,
 ) -> list[str]:
@@ -184,12 +312,12 @@ def agenda_table(
     header lines, columns aligned across owners; each finding's escalation level
     and who holds it), then every account's health. With *messages*, each finding,
     severity and action is written out in their language instead of its code."""
-    names = {member.id: member.name for member in portfolio.staff}
+    names = {member.id: member.name for member in roster.staff}
     words = _TableWords.english() if messages is None else _TableWords.of(messages)
     lines = [words.title(show_moment(agenda.as_of), agenda), ""]
     groups = agenda.by_owner()
     rows = [
-        _finding_cells(f, portfolio, escalations, names, messages)
+        _finding_cells(f, roster.accounts, escalations, names, messages)
         for findings in groups.values()
         for f in findings
     ]
@@ -205,7 +333,7 @@ def agenda_table(
     else:
         lines += [words.no_findings, ""]
     lines.append(words.health)
-    health = _health_rows(agenda, portfolio)
+    health = _health_rows(agenda, roster.accounts)
     lines += table(health, header=words.health_header, align=_HEALTH_ALIGN, indent="  ")
     if not health:
         lines.append(f"  {words.no_accounts}")
@@ -283,14 +411,14 @@ def _md_row(cells: Sequence[str]) -> str:
 
 def agenda_markdown(
     agenda: Agenda,
-    portfolio: Portfolio,
+    roster: Roster,
     escalations: Escalations,
     messages: Messages | None = None,
 ) -> list[str]:
     """The agenda as a Markdown document: a section with a table per owner (with
     each finding's escalation level and who holds it), then a health table. With
     *messages*, findings, severities and actions are texts in their language."""
-    names = {member.id: member.name for member in portfolio.staff}
+    names = {member.id: member.name for member in roster.staff}
     lines = [f"# Agenda as of {show_moment(agenda.as_of)}", "", f"{_summary(agenda)}.", ""]
     groups = agenda.by_owner()
     if not groups:
@@ -304,7 +432,7 @@ def agenda_markdown(
         ]
         for finding in findings:
             due, severity, account_id, name, code, action, level, held_by = _finding_cells(
-                finding, portfolio, escalations, names, messages
+                finding, roster.accounts, escalations, names, messages
             )
             shown = _code if messages is None else _md
             lines.append(
@@ -330,7 +458,7 @@ def agenda_markdown(
         _md_row(["Account", "Name", "Owner", "Score", "Trend"]),
         _md_row(["---", "---", "---", "---:", "---:"]),
     ]
-    lines += [_md_row([_md(text) for text in row]) for row in _health_rows(agenda, portfolio)]
+    lines += [_md_row([_md(text) for text in row]) for row in _health_rows(agenda, roster.accounts)]
     return lines
 
 
@@ -343,3 +471,35 @@ def agenda_document(agenda: Agenda, escalations: Escalations) -> dict[str, Any]:
         if escalation is not None:
             values["escalation"] = escalation.as_dict()
     return document
+
+
+def agenda_json(agenda: Agenda, escalations: Escalations) -> Iterator[str]:
+    """:func:`agenda_document` as the JSON text ``kamcore review --format json`` prints,
+    a block of lines at a time (see :func:`json_blocks`)."""
+    return json_blocks(agenda_document(agenda, escalations))
+
+
+def json_blocks(value: Any, block: int = _JSON_BLOCK) -> Iterator[str]:
+    """The text of ``json.dumps(value, ensure_ascii=False, indent=2)`` in blocks of
+    lines of about *block* characters: printed one after the other, each with the
+    newline ``print`` adds, they are that text.
+
+    Why: with an indent, ``json.dumps`` encodes in Python and holds every small
+    piece of the text until it joins them, some ten times the size of the text:
+    past 20 GiB for the agenda of 100,000 accounts. This holds one block.
+    """
+    pending: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        pending.append(piece)
+        size += len(piece)
+        if size >= block:
+            text = "".join(pending)
+            # Every newline of indented JSON is between values (strings escape
+            # theirs), so the text may be cut at any of them.
+            cut = text.rfind("\n")
+            if cut >= 0:
+                yield text[:cut]
+                text = text[cut + 1 :]
+            pending, size = [text], len(text)
+    yield "".join(pending)

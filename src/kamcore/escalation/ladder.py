@@ -33,9 +33,9 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -240,18 +240,48 @@ def _escalation(
     return Escalation(finding=finding, as_of=history.as_of, stays=tuple(stays), next=following)
 
 
+@overload
 def escalate(
     agenda: Agenda,
     policy: EscalationPolicy | None = None,
     calendar: BusinessCalendar | None = None,
     *,
     portfolio: Portfolio,
+) -> tuple[Escalation, ...]: ...
+
+
+@overload
+def escalate(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    opened: Mapping[str, datetime],
+    staff: Iterable[StaffMember],
+) -> tuple[Escalation, ...]: ...
+
+
+def escalate(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    portfolio: Portfolio | None = None,
+    opened: Mapping[str, datetime] | None = None,
+    staff: Iterable[StaffMember] | None = None,
 ) -> tuple[Escalation, ...]:
     """Where every open finding of *agenda* stands on the ladder at ``agenda.as_of``.
 
     Pure and deterministic. Only the agenda's open findings escalate: snoozed
     and acknowledged ones are not nagged about, and a finding absent from the
     agenda is resolved.
+
+    Give either the *portfolio* reviewed, or what is read of it: *opened* and
+    *staff* (``escalate(agenda, opened=…, staff=portfolio.staff)`` with *opened*
+    from :func:`opened_at` is ``escalate(agenda, portfolio=portfolio)``). The
+    second form serves a review that never held the whole portfolio
+    (:func:`kamcore.review.stream.review_portfolio_stream`): each finding is
+    dated while its account's records are there.
 
     Args:
         agenda: the review at a moment (see :func:`kamcore.review.review`).
@@ -261,32 +291,45 @@ def escalate(
             ``None``.
         portfolio: the portfolio reviewed: its timeline dates the findings and
             its staff list says who holds each level.
+        opened: instead of *portfolio*: when each open finding became open
+            (:func:`opened_at` at ``agenda.as_of``), by finding key; other keys
+            are ignored.
+        staff: with *opened*: the staff list that says who holds each level.
 
     Returns:
         One escalation per open finding, in the agenda's order.
 
     Raises:
+        TypeError: neither *portfolio* nor *opened* and *staff* are given, or both.
+        ValueError: *opened* lacks an open finding of the agenda.
         MissingExtraError: the policy's calendar names a country and the
             ``holidays`` package is not installed.
     """
     policy = policy if policy is not None else load_policy()
     as_of = agenda.as_of
-    opened = {
-        finding.key: opened_at(
-            finding,
-            portfolio.files.get(finding.account_id),
-            as_of,
-        )
-        for finding in agenda.findings
-    }
+    if portfolio is not None and opened is None and staff is None:
+        files = portfolio.files
+        opened = {
+            finding.key: opened_at(finding, files.get(finding.account_id), as_of)
+            for finding in agenda.findings
+        }
+        staff = portfolio.staff
+    elif portfolio is not None or opened is None or staff is None:
+        raise TypeError("escalate() takes either portfolio= or both opened= and staff=")
+    else:
+        undated = next((f.key for f in agenda.findings if f.key not in opened), None)
+        if undated is not None:
+            raise ValueError(f"opened has no moment for the open finding {undated!r}")
+    holders = tuple(staff)
     if calendar is None:
         dues = [f.due for f in agenda.findings if f.due is not None]
-        calendar = policy.calendar.business_calendar(_years([as_of, *opened.values(), *dues]))
+        moments = [opened[f.key] for f in agenda.findings]
+        calendar = policy.calendar.business_calendar(_years([as_of, *moments, *dues]))
     return tuple(
         _escalation(
             escalation_history(finding, policy, calendar, as_of, opened[finding.key]),
             finding,
-            portfolio.staff,
+            holders,
         )
         for finding in agenda.findings
     )

@@ -26,7 +26,12 @@ from kamcore.review.principle import (
     SimplePrinciple,
     deadline,
 )
-from kamcore.review.stream import review_stream
+from kamcore.review.stream import (
+    EachReview,
+    StreamedReview,
+    review_portfolio_stream,
+    review_stream,
+)
 
 __all__ = [
     "ACTIONS",
@@ -35,16 +40,19 @@ __all__ = [
     "SIGNAL_WEIGHTS",
     "Agenda",
     "DuplicatePrincipleError",
+    "EachReview",
     "Finding",
     "Health",
     "Principle",
     "ReviewContext",
     "ReviewSettings",
     "SimplePrinciple",
+    "StreamedReview",
     "account_health",
     "deadline",
     "installed_principles",
     "review",
+    "review_portfolio_stream",
     "review_stream",
     "severity_rank",
 ]

@@ -15,25 +15,54 @@ plus a gibibyte of model.
     >>> portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
     >>> agenda == review(portfolio, portfolio.exported_at)
     True
+
+:func:`review_portfolio_stream` gives what else the document held besides the
+agenda (the staff, each account's name and owner) and shows each account's
+records, with its open findings, to a callback before they go: what a caller
+that dates the findings (:func:`kamcore.escalation.opened_at`) or names their
+accounts needs, without the portfolio.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Final
+
+import attrs
 
 from kamcore.classification import Classifier
 from kamcore.errors import PortfolioFormatError, Problem
 from kamcore.fileformat import StreamHeader, decode_portfolio_stream
-from kamcore.model import Account, ClientFile
-from kamcore.review.agenda import Agenda, _report_times, _Reviewer, review
+from kamcore.model import Account, ClientFile, Portfolio, Report, StaffMember
+from kamcore.review.agenda import Agenda, _report_times, _Reviewer
+from kamcore.review.finding import Finding
 from kamcore.review.principle import Principle, ReviewSettings
 
-__all__ = ["review_stream"]
+__all__ = ["EachReview", "StreamedReview", "review_portfolio_stream", "review_stream"]
 
 _HEADER: Final = frozenset({"staff", "reports"})
 """The members an account's review needs besides the account (and the moment)."""
+
+EachReview = Callable[[ClientFile, tuple[Finding, ...], datetime], object]
+"""Called with an account's client file as decoded, its open findings and the
+moment of the review, once the account is reviewed (its return value is ignored)."""
+
+
+@attrs.frozen(kw_only=True)
+class StreamedReview:
+    """What :func:`review_portfolio_stream` read: the agenda, and the portfolio without its records.
+
+    Attributes:
+        agenda: the review of every account, as :func:`review_stream` gives it.
+        portfolio: the document's staff, reports and export time, and every
+            account in document order; an account reviewed while it was read
+            stands there by its id, name and owner only (its records went once
+            reviewed), so read profiles from it, not records.
+    """
+
+    agenda: Agenda
+    portfolio: Portfolio
 
 
 def review_stream(
@@ -77,26 +106,86 @@ def review_stream(
             accounts it was read before (which one counts is not defined).
         ValueError: *as_of* is ``None`` and the document has no ``exported_at``.
     """
+    return review_portfolio_stream(
+        stream,
+        as_of,
+        source=source,
+        classifier=classifier,
+        principles=principles,
+        settings=settings,
+    ).agenda
+
+
+def review_portfolio_stream(
+    stream: IO[str],
+    as_of: datetime | None = None,
+    *,
+    source: str,
+    classifier: Classifier | None = None,
+    principles: Sequence[Principle] | None = None,
+    settings: ReviewSettings | None = None,
+    default_as_of: datetime | None = None,
+    each_review: EachReview | None = None,
+) -> StreamedReview:
+    """:func:`review_stream`, and what is left of the portfolio once its accounts are reviewed.
+
+    Reads and reviews the document as :func:`review_stream` does, with the same
+    memory, and refuses it for the same problems.
+
+    Args:
+        stream: as for :func:`review_stream`.
+        as_of: as for :func:`review_stream`.
+        source: as for :func:`review_stream`.
+        classifier: as for :func:`~kamcore.review.review`.
+        principles: as for :func:`~kamcore.review.review`.
+        settings: as for :func:`~kamcore.review.review`.
+        default_as_of: the moment of the review when *as_of* is ``None`` and the
+            document gives no ``exported_at`` (``kamcore review`` passes now).
+        each_review: called for every account, in document order, once it is
+            reviewed and before its records go (see :data:`EachReview`): the
+            only moment the account's records and its findings are there together.
+
+    Returns:
+        The agenda and the portfolio without the records (see :class:`StreamedReview`).
+
+    Raises:
+        PortfolioFormatError: as for :func:`review_stream`.
+        ValueError: *as_of* and *default_as_of* are ``None`` and the document has
+            no ``exported_at``.
+    """
     reviewer: _Reviewer | None = None
     header: StreamHeader | None = None
+
+    def reviewer_at(
+        moment: datetime, staff: Sequence[StaffMember], reports: Sequence[Report]
+    ) -> _Reviewer:
+        return _Reviewer(
+            moment,
+            staff=staff,
+            report_times=_report_times(reports, moment),
+            classifier=classifier,
+            principles=principles,
+            settings=settings,
+        )
+
+    def reviewed(reviewer: _Reviewer, client: ClientFile) -> None:
+        reviewer.add(client)
+        if each_review is not None:
+            found = reviewer.groups.get(client.id)
+            each_review(client, () if found is None else tuple(found[0]), reviewer.as_of)
 
     def each_account(client: ClientFile, read_before: StreamHeader) -> ClientFile:
         nonlocal reviewer, header
         if header is None:
             header = read_before
+            # Without as_of and exported_at, the moment is not known yet: the
+            # document may give exported_at after its accounts.
             moment = as_of if as_of is not None else header.exported_at
             if header.members >= _HEADER and moment is not None:
-                reviewer = _Reviewer(
-                    moment,
-                    staff=header.staff,
-                    report_times=_report_times(header.reports, moment),
-                    classifier=classifier,
-                    principles=principles,
-                    settings=settings,
-                )
+                reviewer = reviewer_at(moment, header.staff, header.reports)
         if reviewer is None:
             return client  # held: the review waits for the end of the document
-        reviewer.add(client)
+        reviewed(reviewer, client)
         # The decoder's portfolio must still hold every account, to check the
         # reports against, but nothing reads it further: the account stands
         # there by its id (and the name and owner an account cannot be without),
@@ -107,11 +196,14 @@ def review_stream(
     portfolio = decode_portfolio_stream(stream, source=source, each_account=each_account).portfolio
     if reviewer is None:
         moment = as_of if as_of is not None else portfolio.exported_at
+        moment = moment if moment is not None else default_as_of
         if moment is None:
             raise ValueError(f"{source}: no as_of given and the document has no exported_at")
-        return review(
-            portfolio, moment, classifier=classifier, principles=principles, settings=settings
-        )
+        # What review() does, account by account, so that each_review sees each one.
+        reviewer = reviewer_at(moment, portfolio.staff, portfolio.reports)
+        for client in portfolio:
+            reviewed(reviewer, client)
+        return StreamedReview(agenda=reviewer.agenda(), portfolio=portfolio)
     assert header is not None  # set with the reviewer
     given_again = [
         name
@@ -128,4 +220,4 @@ def review_stream(
         raise PortfolioFormatError(
             source, [Problem(name, "given again after the accounts") for name in given_again]
         )
-    return reviewer.agenda()
+    return StreamedReview(agenda=reviewer.agenda(), portfolio=portfolio)

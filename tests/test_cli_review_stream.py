@@ -1,0 +1,455 @@
+"""``kamcore review`` of a JSON file reviews it as it reads it, and prints what a load
+followed by a review prints: every format and option, and the same errors.
+
+Each case runs the command twice: as it runs (streamed), and with the stream turned
+off (loaded, the path every other source takes); the two must agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kamcore import SAMPLE_PORTFOLIO, cli, load_portfolio
+from kamcore.classification import DEFAULT_RULES
+from kamcore.escalation import escalate, load_policy, opened_at
+from kamcore.model import ClientFile
+from kamcore.review import Finding, review
+from kamcore.review.stream import review_portfolio_stream
+from kamcore.synthetic import SyntheticSpec, account_id, write_synthetic_portfolio
+
+Run = tuple[int, str, str]
+
+# Not ``import kamcore.cli._review``: the package's ``_review`` is the command function.
+review_module = importlib.import_module("kamcore.cli._review")
+
+POLICY = """\
+[escalation]
+levels = [
+    { name = "owner" },
+    { name = "head", role = "department_head" },
+]
+
+[escalation.delays]
+violation = { business_days = 2 }
+
+[calendar]
+time_zone = "Asia/Shanghai"
+working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+"""
+
+
+@pytest.fixture
+def run_both(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[Run, Run]]:
+    """Run ``kamcore review *argv`` streamed, then loaded; say which paths ran."""
+
+    def run(*argv: str, streams: bool = True) -> tuple[Run, Run]:
+        with monkeypatch.context() as patch:
+            loads: list[str] = []
+            real_load = cli._load
+
+            def counted_load(args: Any) -> Any:
+                loads.append(args.source)
+                return real_load(args)
+
+            patch.setattr(cli, "_load", counted_load)
+            streamed = (cli.main(["review", *argv]), *capsys.readouterr())
+            # A file the stream reads is never loaded; one it refuses is, to word the error.
+            assert (loads == []) == streams
+        with monkeypatch.context() as patch:
+            patch.setattr(cli, "json_file_source", lambda args: None)
+            loaded = (cli.main(["review", *argv]), *capsys.readouterr())
+        return streamed, loaded
+
+    return run
+
+
+def _sample_document() -> dict[str, Any]:
+    with open(SAMPLE_PORTFOLIO, encoding="utf-8-sig") as stream:
+        document: dict[str, Any] = json.load(stream)
+    return document
+
+
+def _write(path: Path, document: dict[str, Any], order: list[str] | None = None) -> str:
+    keys = order if order is not None else list(document)
+    path.write_text(json.dumps({k: document[k] for k in keys}, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("synthetic") / "portfolio.json"
+    with path.open("w", encoding="utf-8") as stream:
+        write_synthetic_portfolio(SyntheticSpec(accounts=20, events_per_account=12), stream)
+    return str(path)
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> str:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY, encoding="utf-8")
+    return str(path)
+
+
+OPTIONS = [
+    [],
+    ["--format", "json"],
+    ["--format", "markdown", "--lang", "ru"],
+    ["--lang", "zh", "--owner", "wang-lei"],
+    ["--owner", "Ирина Соколова", "--format", "markdown"],
+    ["--as-of", "2026-10-15T09:30+08:00", "--format", "json", "--rules", str(DEFAULT_RULES)],
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=" ".join)
+def test_the_sample_prints_the_same_streamed_or_loaded(
+    run_both: Callable[..., tuple[Run, Run]], options: list[str]
+) -> None:
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, *options)
+    assert streamed == loaded
+    assert streamed[0] == 0
+    assert streamed[1]
+
+
+def test_the_sample_has_findings_held_above_their_owner(
+    run_both: Callable[..., tuple[Run, Run]], policy: str
+) -> None:
+    # The escalations are where the findings' dates (read from their records while
+    # streaming) show: some must have climbed for the comparison to mean anything.
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--format", "json", "--policy", policy)
+    assert streamed == loaded
+    levels = [f["escalation"]["level"] for f in json.loads(streamed[1])["findings"]]
+    assert 0 in levels
+    assert any(level > 0 for level in levels)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--format", "json"],
+        ["--format", "json", "--policy", "POLICY"],
+        ["--format", "markdown", "--lang", "bg", "--policy", "POLICY"],
+        ["--as-of", "2026-09-30"],
+    ],
+    ids=" ".join,
+)
+def test_a_generated_portfolio_prints_the_same_streamed_or_loaded(
+    run_both: Callable[..., tuple[Run, Run]], synthetic: str, policy: str, options: list[str]
+) -> None:
+    streamed, loaded = run_both(synthetic, *[policy if o == "POLICY" else o for o in options])
+    assert streamed == loaded
+    assert streamed[0] == 0
+
+
+def test_an_owner_of_a_generated_portfolio(
+    run_both: Callable[..., tuple[Run, Run]], synthetic: str
+) -> None:
+    owner = load_portfolio(synthetic).portfolio.files[account_id(1)].account.owner
+    streamed, loaded = run_both(synthetic, "--owner", owner, "--format", "json")
+    assert streamed == loaded
+    assert {f["owner"] for f in json.loads(streamed[1])["findings"]} == {owner}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["format", "version", "exported_at", "staff", "accounts", "reports"],
+        ["accounts", "format", "version", "exported_at", "staff", "reports"],
+        ["format", "version", "staff", "reports", "accounts", "exported_at"],
+    ],
+    ids=["reports-last", "accounts-first", "exported_at-last"],
+)
+def test_members_after_the_accounts_make_the_stream_hold_them_with_the_same_output(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, order: list[str]
+) -> None:
+    source = _write(tmp_path / "held.json", _sample_document(), order)
+    streamed, loaded = run_both(source, "--format", "json", "--owner", "wang-lei")
+    assert streamed == loaded
+    assert streamed[0] == 0
+
+
+def test_without_exported_at_a_given_moment_prints_the_same(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+) -> None:
+    document = _sample_document()
+    del document["exported_at"]
+    source = _write(tmp_path / "no-export.json", document)
+    streamed, loaded = run_both(source, "--as-of", "2026-11-20", "--format", "json")
+    assert streamed == loaded
+    assert streamed[0] == 0
+
+
+def test_without_exported_at_the_review_is_as_of_now(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+) -> None:
+    document = _sample_document()
+    del document["exported_at"]
+    source = _write(tmp_path / "no-export.json", document)
+    before = datetime.now(UTC)
+    streamed, loaded = run_both(source, "--format", "json")
+    assert streamed[0] == loaded[0] == 0
+    as_of = datetime.fromisoformat(json.loads(streamed[1])["as_of"])
+    assert before <= as_of <= datetime.now(UTC)
+
+
+def _bad_record(path: Path) -> str:
+    document = _sample_document()
+    document["accounts"][-1]["transactions"][0]["amount"] = "lots"
+    return _write(path, document)
+
+
+def _staff_again(path: Path) -> str:
+    # Two members named staff: a load keeps the later, the stream read the earlier.
+    document = _sample_document()
+    text = json.dumps(document, ensure_ascii=False)
+    staff = json.dumps(document["staff"][:1], ensure_ascii=False)
+    path.write_text(text[:-1] + f', "staff": {staff}}}', encoding="utf-8")
+    return str(path)
+
+
+def _content(data: bytes) -> Callable[[Path], str]:
+    def write(path: Path) -> str:
+        path.write_bytes(data)
+        return str(path)
+
+    return write
+
+
+BAD_SOURCES: dict[str, Callable[[Path], str]] = {
+    "bad-record": _bad_record,
+    "not-json": _content(b'{"accounts": ['),
+    "not-utf8": _content(b'{"accounts": ["\xff"]}'),
+    "not-a-portfolio": _content(b"[1, 2]"),
+    "staff-again": _staff_again,
+}
+
+
+@pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
+def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, make: Callable[[Path], str]
+) -> None:
+    source = make(tmp_path / "bad.json")
+    streamed, loaded = run_both(source, "--format", "json", streams=False)
+    assert streamed == loaded
+    if make is not _staff_again:
+        assert streamed[:2] == (cli.EXIT_ERROR, "")
+        assert streamed[2].startswith(f"kamcore: error: {source}")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--owner", "nobody"],
+        ["--owner", "nobody", "--policy", "no-such-policy.toml"],
+        ["--policy", "no-such-policy.toml", "--rules", "no-such-rules.toml"],
+        ["--rules", "no-such-rules.toml"],
+    ],
+    ids=" ".join,
+)
+def test_option_errors_are_the_same_and_come_in_the_same_order(
+    run_both: Callable[..., tuple[Run, Run]], options: list[str]
+) -> None:
+    streams = options[:2] == ["--owner", "nobody"] and len(options) == 2
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, *options, streams=streams)
+    assert streamed == loaded
+    assert streamed[:2] == (cli.EXIT_ERROR, "")
+    assert streamed[2].startswith("kamcore: error: ")
+
+
+def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+) -> None:
+    rules = tmp_path / "eur-only.toml"
+    rules.write_text(
+        DEFAULT_RULES.read_text(encoding="utf-8").replace("CNY = 7.8\n", ""), encoding="utf-8"
+    )
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--rules", str(rules), streams=False)
+    assert streamed == loaded
+    assert streamed[:2] == (cli.EXIT_ERROR, "")
+
+
+def test_other_sources_and_collect_are_loaded(
+    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+) -> None:
+    for argv in (
+        [f"file:{SAMPLE_PORTFOLIO}"],
+        [SAMPLE_PORTFOLIO, "--collect"],
+        [str(tmp_path / "missing.json")],
+        [str(tmp_path)],
+    ):
+        streamed, loaded = run_both(*argv, streams=False)
+        assert streamed == loaded
+
+
+def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
+    run_both: Callable[..., tuple[Run, Run]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
+    assert streamed == loaded
+    assert streamed[0] == cli.EXIT_ERROR
+
+
+@pytest.fixture
+def collector_enabled() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_enabled:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_stream_runs_with_the_collector_paused_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    during: list[bool] = []
+    real = review_module.review_portfolio_stream
+
+    def watched(*args: Any, **options: Any) -> Any:
+        during.append(gc.isenabled())
+        return real(*args, **options)
+
+    monkeypatch.setattr(review_module, "review_portfolio_stream", watched)
+    assert cli.main(["review", SAMPLE_PORTFOLIO]) == 0
+    capsys.readouterr()
+    assert during == [False]
+    assert gc.isenabled()
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    spec=st.builds(
+        SyntheticSpec,
+        accounts=st.integers(1, 8),
+        events_per_account=st.just(8),
+        seed=st.integers(0, 10_000),
+    ),
+    days_before_export=st.integers(0, 120),
+    output=st.sampled_from(["table", "json", "markdown"]),
+)
+def test_any_generated_portfolio_and_moment_print_the_same(
+    run_both: Callable[..., tuple[Run, Run]],
+    tmp_path: Path,
+    spec: SyntheticSpec,
+    days_before_export: int,
+    output: str,
+) -> None:
+    path = tmp_path / f"portfolio-{spec.accounts}-{spec.seed}.json"
+    with path.open("w", encoding="utf-8") as stream:
+        write_synthetic_portfolio(spec, stream)
+    as_of = (spec.exported_at - timedelta(days=days_before_export)).isoformat()
+    streamed, loaded = run_both(str(path), "--format", output, "--as-of", as_of)
+    assert streamed == loaded
+    assert streamed[0] == 0
+
+
+# The library pieces the command is made of.
+
+
+@pytest.mark.parametrize("accounts_first", [False, True], ids=["streamed", "held"])
+def test_review_portfolio_stream_shows_each_account_once_with_its_open_findings(
+    accounts_first: bool,
+) -> None:
+    portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    as_of = portfolio.exported_at
+    assert as_of is not None
+    expected = review(portfolio, as_of)
+    document = _sample_document()
+    order = sorted(document, key=lambda key: key != "accounts") if accounts_first else None
+    seen: list[tuple[str, tuple[Finding, ...], datetime]] = []
+
+    def each(client: ClientFile, findings: tuple[Finding, ...], moment: datetime) -> None:
+        assert client == portfolio.files[client.id]  # every record is there
+        seen.append((client.id, findings, moment))
+
+    text = json.dumps({k: document[k] for k in order or document}, ensure_ascii=False)
+    streamed = review_portfolio_stream(io.StringIO(text), source="t", each_review=each)
+    assert streamed.agenda == expected
+    assert [account_id for account_id, _, _ in seen] == list(portfolio.files)
+    assert {moment for _, _, moment in seen} == {as_of}
+    found = sorted((f for _, findings, _ in seen for f in findings), key=lambda f: f.key)
+    assert found == sorted(expected.findings, key=lambda f: f.key)
+    assert streamed.portfolio.staff == portfolio.staff
+    assert [c.account.name for c in streamed.portfolio] == [c.account.name for c in portfolio]
+
+
+def test_review_portfolio_stream_takes_the_default_moment_only_without_exported_at() -> None:
+    document = _sample_document()
+    exported_at = datetime.fromisoformat(document["exported_at"])
+    later = exported_at + timedelta(days=3)
+    text = json.dumps(document, ensure_ascii=False)
+    streamed = review_portfolio_stream(io.StringIO(text), source="t", default_as_of=later)
+    assert streamed.agenda.as_of == exported_at
+    del document["exported_at"]
+    text = json.dumps(document, ensure_ascii=False)
+    streamed = review_portfolio_stream(io.StringIO(text), source="t", default_as_of=later)
+    assert streamed.agenda.as_of == later
+    with pytest.raises(ValueError, match="no exported_at"):
+        review_portfolio_stream(io.StringIO(text), source="t")
+
+
+def test_escalate_with_opened_moments_and_staff_is_escalate_with_the_portfolio() -> None:
+    portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    as_of = portfolio.exported_at
+    assert as_of is not None
+    agenda = review(portfolio, as_of)
+    opened = {f.key: opened_at(f, portfolio.files[f.account_id], as_of) for f in agenda.findings}
+    policy = load_policy()
+    expected = escalate(agenda, policy, portfolio=portfolio)
+    assert escalate(agenda, policy, opened=opened, staff=portfolio.staff) == expected
+    assert escalate(agenda, policy, opened=opened, staff=list(portfolio.staff)) == expected
+    # The moments are what escalations are made of: a later one changes them.
+    later = {key: moment + timedelta(days=1) for key, moment in opened.items()}
+    assert escalate(agenda, policy, opened=later, staff=portfolio.staff) != expected
+
+
+def test_escalate_wants_a_portfolio_or_opened_moments_and_staff() -> None:
+    portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    as_of = portfolio.exported_at
+    assert as_of is not None
+    agenda = review(portfolio, as_of)
+    forms: list[dict[str, Any]] = [
+        {},
+        {"opened": {}},
+        {"staff": portfolio.staff},
+        {"portfolio": portfolio, "opened": {}, "staff": portfolio.staff},
+    ]
+    for form in forms:
+        with pytest.raises(TypeError, match="either portfolio= or both opened= and staff="):
+            escalate(agenda, **form)
+    first = agenda.findings[0].key
+    with pytest.raises(ValueError, match=f"no moment for the open finding {first!r}"):
+        escalate(agenda, opened={}, staff=portfolio.staff)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=60)
+@given(value=JSON, block=st.integers(1, 40))
+def test_json_blocks_print_the_text_of_json_dumps(value: Any, block: int) -> None:
+    blocks = list(review_module.json_blocks(value, block))
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    assert "\n".join(blocks) == text
+    assert (len(blocks) > 1) == (len(text) >= block and "\n" in text)  # it does cut
