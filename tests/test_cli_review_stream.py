@@ -11,6 +11,7 @@ import gc
 import importlib
 import io
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,9 @@ from hypothesis import strategies as st
 
 from kamcore import SAMPLE_PORTFOLIO, cli, load_portfolio
 from kamcore.classification import DEFAULT_RULES
+from kamcore.cli._render import json_blocks
 from kamcore.escalation import escalate, load_policy, opened_at
+from kamcore.escalation.ladder import escalator
 from kamcore.model import ClientFile
 from kamcore.review import Finding, review
 from kamcore.review.stream import review_portfolio_stream
@@ -439,6 +442,125 @@ def test_escalate_wants_a_portfolio_or_opened_moments_and_staff() -> None:
         escalate(agenda, opened={}, staff=portfolio.staff)
 
 
+def test_escalator_gives_each_escalation_of_escalate_one_at_a_time() -> None:
+    portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    as_of = portfolio.exported_at
+    assert as_of is not None
+    agenda = review(portfolio, as_of)
+    policy = load_policy()
+    opened = {f.key: opened_at(f, portfolio.files[f.account_id], as_of) for f in agenda.findings}
+    expected = escalate(agenda, policy, portfolio=portfolio)
+    for each in (
+        escalator(agenda, policy, portfolio=portfolio),
+        escalator(agenda, policy, opened=opened, staff=portfolio.staff),
+    ):
+        assert tuple(map(each.escalation, reversed(agenda.findings))) == expected[::-1]
+    # Asked about a finding it has no moment for (not open in its agenda), it says so.
+    snoozed = agenda.snoozed[0]
+    with pytest.raises(ValueError, match=f"no moment for the open finding {snoozed.key!r}"):
+        each.escalation(snoozed)
+
+
+def test_escalator_refuses_what_escalate_refuses_at_once() -> None:
+    portfolio = load_portfolio(SAMPLE_PORTFOLIO).portfolio
+    as_of = portfolio.exported_at
+    assert as_of is not None
+    agenda = review(portfolio, as_of)
+    with pytest.raises(TypeError, match="either portfolio= or both opened= and staff="):
+        escalator(agenda, opened={})  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="no moment for the open finding"):
+        escalator(agenda, opened={}, staff=portfolio.staff)
+
+
+# Progress on a terminal while a file is reviewed.
+
+
+class Terminal(io.StringIO):
+    """What a terminal is to the command: a stream whose isatty() is true."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _review_args(*argv: str) -> Any:
+    return cli.build_parser().parse_args(["review", *argv])
+
+
+@pytest.mark.parametrize("accounts_first", [False, True], ids=["streamed", "held"])
+def test_a_terminal_is_told_every_account_reviewed_then_the_line_goes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synthetic: str, accounts_first: bool
+) -> None:
+    monkeypatch.setattr(review_module, "_PROGRESS_EVERY", 0.0)
+    path = Path(synthetic)
+    if accounts_first:  # the accounts are reviewed once the whole file is read
+        document = json.loads(path.read_text(encoding="utf-8"))
+        path = Path(_write(tmp_path / "held.json", document, ["accounts", *document]))
+    terminal = Terminal()
+    shown = review_module.streamed_review(_review_args(str(path)), path, progress=terminal)
+    quiet = review_module.streamed_review(_review_args(str(path)), path)
+    assert shown is not None
+    assert quiet is not None
+    assert shown.agenda == quiet.agenda
+    *updates, last = terminal.getvalue().split("\r")[1:]
+    width = max(len(update) for update in updates)
+    assert updates[-1] == " " * width  # the line is cleared
+    assert last == ""
+    progress = [update.split(", ") for update in updates[:-1]]
+    assert [words[0] for words in progress] == [
+        f"reviewing: {n} account{'s' if n > 1 else ''}" for n in range(1, 21)
+    ]
+    read = [int(words[1].removesuffix("% of the file read")) for words in progress]
+    assert read == sorted(read)
+    assert 0 < read[-1] <= 100
+    if accounts_first:
+        assert set(read) == {100}
+    assert all(words[2].rstrip().endswith(" s") for words in progress)
+
+
+def test_the_progress_line_is_updated_once_a_second_at_most(
+    monkeypatch: pytest.MonkeyPatch, synthetic: str
+) -> None:
+    ticks = iter(range(1000))
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return next(ticks) * 0.4  # 0.4 s per account
+
+    monkeypatch.setattr(review_module, "time", Clock)
+    terminal = Terminal()
+    path = Path(synthetic)
+    review_module.streamed_review(_review_args(synthetic), path, progress=terminal)
+    updates = terminal.getvalue().split("\r")[1:-2]
+    # Started at 0 s; 0.4 s later each: accounts 3 (1.2 s), 6 (2.4 s), 9 (3.6 s), …
+    assert [update.split(",")[0] for update in updates] == [
+        f"reviewing: {n} accounts" for n in (3, 6, 9, 12, 15, 18)
+    ]
+    assert updates[0].rstrip().endswith(", 1 s")
+    assert updates[-1].rstrip().endswith(", 7 s")
+
+
+def test_nothing_is_shown_on_a_stream_that_is_no_terminal(synthetic: str) -> None:
+    stream = io.StringIO()
+    review_module.streamed_review(_review_args(synthetic), Path(synthetic), progress=stream)
+    assert stream.getvalue() == ""
+
+
+def test_kamcore_review_shows_progress_on_a_terminal_and_prints_the_same(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], synthetic: str
+) -> None:
+    monkeypatch.setattr(review_module, "_PROGRESS_EVERY", 0.0)
+    assert cli.main(["review", synthetic, "--format", "json"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["review", synthetic, "--format", "json"]) == 0
+    assert capsys.readouterr().out == quiet.out
+    assert terminal.getvalue().startswith("\rreviewing: 1 account, ")
+    assert terminal.getvalue().endswith("\r")
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children) | st.dictionaries(st.text(), children),
@@ -449,7 +571,7 @@ JSON = st.recursive(
 @settings(max_examples=60)
 @given(value=JSON, block=st.integers(1, 40))
 def test_json_blocks_print_the_text_of_json_dumps(value: Any, block: int) -> None:
-    blocks = list(review_module.json_blocks(value, block))
+    blocks = list(json_blocks(value, block))
     text = json.dumps(value, ensure_ascii=False, indent=2)
     assert "\n".join(blocks) == text
     assert (len(blocks) > 1) == (len(text) >= block and "\n" in text)  # it does cut

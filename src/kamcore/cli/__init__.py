@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +37,7 @@ from kamcore.cli._generate import add_generate_command, generate_command
 from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
 from kamcore.cli._notices import add_lang_option, notices_json, notices_text
+from kamcore.cli._render import json_blocks
 from kamcore.cli._review import (
     agenda_json,
     agenda_markdown,
@@ -370,7 +370,8 @@ def _load(args: argparse.Namespace) -> tuple[Portfolio, datetime]:
 
 
 def _json(value: Any) -> list[str]:
-    return [json.dumps(value, ensure_ascii=False, indent=2)]
+    # The blocks of json.dumps(indent=2)'s text, not the pieces it joins (see json_blocks).
+    return list(json_blocks(value))
 
 
 def _accounts(args: argparse.Namespace) -> list[str]:
@@ -402,11 +403,11 @@ def _review(args: argparse.Namespace) -> Iterable[str]:
     # A JSON file is reviewed as it is read, never held whole; any other source,
     # or a file the stream refuses (to word the error), is loaded first.
     path = json_file_source(args)
-    reviewed = streamed_review(args, path) if path is not None else None
+    reviewed = streamed_review(args, path, progress=sys.stderr) if path is not None else None
     if reviewed is None:
         portfolio, moment = _load(args)
         reviewed = loaded_review(args, portfolio, moment)
-    agenda, escalations = reviewed.agenda, reviewed.escalations
+    agenda, escalations = reviewed.agenda, reviewed.escalator
     if args.format == "json":
         return agenda_json(agenda, escalations)  # printed as it is encoded: see agenda_json
     texts = messages(args.lang) if args.lang else None
@@ -415,7 +416,7 @@ def _review(args: argparse.Namespace) -> Iterable[str]:
     return agenda_table(agenda, reviewed.roster, escalations, texts)
 
 
-def _report(args: argparse.Namespace) -> list[str]:
+def _report(args: argparse.Namespace) -> Iterable[str]:
     portfolio, moment = _load(args)
     made = department_head_report(
         portfolio,
@@ -424,16 +425,19 @@ def _report(args: argparse.Namespace) -> list[str]:
         classifier=load_classifier(args.rules),
         policy=load_policy(args.policy),
     )
+    lines: Iterable[str]
     if args.format == "json":
-        text = json.dumps(made.as_dict(), ensure_ascii=False, indent=2)
+        lines = json_blocks(made.as_dict())  # printed as it is encoded: see json_blocks
     elif args.format == "html":
-        text = made.as_html(messages(args.lang) if args.lang else None)
+        lines = [made.as_html(messages(args.lang) if args.lang else None)]
     else:
-        text = made.as_markdown(messages(args.lang) if args.lang else None)
+        lines = [made.as_markdown(messages(args.lang) if args.lang else None)]
     if args.out is None:
-        return [text]
+        return lines
     try:
-        Path(args.out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        with Path(args.out).open("w", encoding="utf-8") as out:
+            # Each line as print writes it, but a text that ends a line ends the file.
+            out.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
     except OSError as error:
         raise KamcoreError(f"{args.out}: cannot write ({error.strerror or error})") from None
     return [f"wrote {args.out}"]

@@ -6,27 +6,31 @@ and who holds it (see :func:`kamcore.escalation.escalate`).
 A local JSON file read strictly is reviewed as it is read
 (:func:`streamed_review`), any other source loaded first (:func:`loaded_review`):
 both give the :class:`ReviewedSource` the renderers print, so the output is the
-same. The renderers read of the portfolio only who is who (:class:`Roster`).
+same. The renderers read of the portfolio only who is who (:class:`Roster`),
+and compute each finding's escalation as they write it (:class:`Escalator`):
+``--format json`` and ``markdown`` hold no line of their output but the one
+being written (the table needs every row, for its column widths).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import io
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TextIO
 
 import attrs
 
 from kamcore.classification import load_classifier
 from kamcore.cli._accounts import UNKNOWN
 from kamcore.cli._moment import show_moment
-from kamcore.cli._render import Align, cell, table
+from kamcore.cli._render import Align, JsonArray, JsonObject, cell, json_blocks, table
 from kamcore.cli._source import collector_paused
 from kamcore.errors import KamcoreError
-from kamcore.escalation import Escalation, escalate, load_policy, opened_at
+from kamcore.escalation import Escalator, escalator, load_policy, opened_at
 from kamcore.i18n import Messages, action_text, describe, severity_text
 from kamcore.model import Account, ClientFile, Portfolio, StaffMember
 from kamcore.report import holder_text, level_label
@@ -36,19 +40,15 @@ from kamcore.review.stream import review_portfolio_stream
 __all__ = [
     "ReviewedSource",
     "Roster",
-    "agenda_document",
     "agenda_json",
     "agenda_markdown",
+    "agenda_parts",
     "agenda_table",
     "for_owner",
-    "json_blocks",
     "loaded_review",
     "resolve_owner",
     "streamed_review",
 ]
-
-Escalations = Mapping[str, Escalation]
-"""Escalations by finding key."""
 
 _FINDING_HEADER: Final = (
     "DUE",
@@ -77,8 +77,8 @@ _HEALTH_ALIGN: Final[tuple[Align, ...]] = ("left", "left", "left", "right", "rig
 _MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]<>|~")
 _MAX_OWNERS: Final = 20
 """How many owners the error for an unknown ``--owner`` lists."""
-_JSON_BLOCK: Final = 1 << 16
-"""About how many characters of JSON :func:`agenda_json` hands on at a time."""
+_PROGRESS_EVERY: Final = 1.0
+"""How many seconds at least between two updates of the progress line."""
 
 
 def _plural(count: int, noun: str) -> str:
@@ -111,17 +111,13 @@ class ReviewedSource:
 
     Attributes:
         agenda: the review (with ``--owner``, that owner's part of it).
-        escalations: where each of its open findings stands, by finding key.
+        escalator: where each of its open findings stands, computed when asked.
         roster: who is who in the source.
     """
 
     agenda: Agenda
-    escalations: Escalations
+    escalator: Escalator
     roster: Roster
-
-
-def _by_key(escalations: Iterable[Escalation]) -> dict[str, Escalation]:
-    return {escalation.finding.key: escalation for escalation in escalations}
 
 
 def loaded_review(
@@ -140,18 +136,22 @@ def loaded_review(
     if owner is not None:
         agenda = for_owner(agenda, roster, owner)
     return ReviewedSource(
-        agenda=agenda,
-        escalations=_by_key(escalate(agenda, policy, portfolio=portfolio)),
-        roster=roster,
+        agenda=agenda, escalator=escalator(agenda, policy, portfolio=portfolio), roster=roster
     )
 
 
-def streamed_review(args: argparse.Namespace, path: Path) -> ReviewedSource | None:
+def streamed_review(
+    args: argparse.Namespace, path: Path, *, progress: TextIO | None = None
+) -> ReviewedSource | None:
     """``kamcore review`` of the portfolio file at *path*, each account reviewed as it is read.
 
     Memory holds the findings, not the portfolio: each finding is dated (for
     its escalation) while its account's records are there, and what the
     renderers read is kept of each account (:class:`Roster`).
+
+    When *progress* is a terminal, a line on it says how far the review is while
+    it runs (accounts reviewed, how much of the file is read, seconds since the
+    start), and is cleared at the end; nothing is written to any other stream.
 
     Returns:
         What :func:`loaded_review` gives for the loaded file, or ``None`` when the
@@ -163,33 +163,80 @@ def streamed_review(args: argparse.Namespace, path: Path) -> ReviewedSource | No
         KamcoreError: ``--owner`` owns no account.
     """
     opened: dict[str, datetime] = {}
+    shown: _Progress | None = None
 
     def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
         for finding in findings:
             opened[finding.key] = opened_at(finding, client, as_of)
+        if shown is not None:
+            shown.reviewed()
 
     try:
         policy = load_policy(args.policy)
         classifier = load_classifier(args.rules)
         # Paused as for a load (see collector_paused): the findings pile up as
         # the records did, and the collector would scan them again and again.
-        with collector_paused(), path.open(encoding="utf-8-sig") as stream:
-            streamed = review_portfolio_stream(
-                stream,
-                args.as_of,
-                source=args.source,
-                classifier=classifier,
-                default_as_of=datetime.now(UTC),
-                each_review=date_findings,
-            )
+        with (
+            collector_paused(),
+            path.open("rb") as file,
+            io.TextIOWrapper(file, encoding="utf-8-sig") as stream,
+        ):
+            if progress is not None and progress.isatty():
+                shown = _Progress(progress, file.tell, path.stat().st_size)
+            try:
+                streamed = review_portfolio_stream(
+                    stream,
+                    args.as_of,
+                    source=args.source,
+                    classifier=classifier,
+                    default_as_of=datetime.now(UTC),
+                    each_review=date_findings,
+                )
+            finally:
+                if shown is not None:
+                    shown.clear()
     except (KamcoreError, OSError, UnicodeError):
         return None
     roster = Roster.of(streamed.portfolio)
     agenda = streamed.agenda
     if args.owner is not None:
         agenda = for_owner(agenda, roster, resolve_owner(roster, args.owner))
-    escalations = escalate(agenda, policy, opened=opened, staff=roster.staff)
-    return ReviewedSource(agenda=agenda, escalations=_by_key(escalations), roster=roster)
+    escalations = escalator(agenda, policy, opened=opened, staff=roster.staff)
+    return ReviewedSource(agenda=agenda, escalator=escalations, roster=roster)
+
+
+class _Progress:
+    """The line on a terminal that says how far the review of a file is."""
+
+    def __init__(self, terminal: TextIO, position: Callable[[], int], size: int) -> None:
+        self._terminal = terminal
+        self._position = position  # the file's: how much of it is read
+        self._size = size
+        self._started = self._shown_at = time.monotonic()
+        self._accounts = 0
+        self._width = 0
+
+    def reviewed(self) -> None:
+        """One more account is reviewed: say so, if the line was not updated for a while."""
+        self._accounts += 1
+        now = time.monotonic()
+        if now - self._shown_at < _PROGRESS_EVERY:
+            return
+        self._shown_at = now
+        read = min(self._position(), self._size) * 100 // max(self._size, 1)
+        text = (
+            f"reviewing: {_plural(self._accounts, 'account')}, {read}% of the file read, "
+            f"{now - self._started:.0f} s"
+        )
+        self._terminal.write("\r" + text.ljust(self._width))
+        self._terminal.flush()
+        self._width = max(self._width, len(text))
+
+    def clear(self) -> None:
+        """Take the line away (the review is over)."""
+        if self._width:
+            self._terminal.write("\r" + " " * self._width + "\r")
+            self._terminal.flush()
 
 
 def resolve_owner(roster: Roster, name: str) -> str:
@@ -245,19 +292,15 @@ def _due(finding: Finding) -> str:
 def _finding_cells(
     finding: Finding,
     accounts: Mapping[str, Account],
-    escalations: Escalations,
+    escalations: Escalator,
     names: Mapping[str, str],
     messages: Messages | None = None,
 ) -> list[str]:
     account = accounts.get(finding.account_id)
     name = account.name if account is not None else ""
-    escalation = escalations.get(finding.key)
-    if escalation is None:
-        level, held_by = UNKNOWN, UNKNOWN
-    else:
-        current = escalation.current
-        level = level_label(current.name, current.holder, messages)
-        held_by = holder_text(current.holder, current.staff, names)
+    current = escalations.escalation(finding).current
+    level = level_label(current.name, current.holder, messages)
+    held_by = holder_text(current.holder, current.staff, names)
     if messages is not None:  # --lang: the texts in that language instead of the codes
         return [
             _due(finding),
@@ -305,7 +348,7 @@ def _trend(health: Health) -> str:
 def agenda_table(
     agenda: Agenda,
     roster: Roster,
-    escalations: Escalations,
+    escalations: Escalator,
     messages: Messages | None = None,
 ) -> list[str]:
     """The agenda for people: a summary line, a table of findings per owner (owner
@@ -412,19 +455,20 @@ def _md_row(cells: Sequence[str]) -> str:
 def agenda_markdown(
     agenda: Agenda,
     roster: Roster,
-    escalations: Escalations,
+    escalations: Escalator,
     messages: Messages | None = None,
-) -> list[str]:
-    """The agenda as a Markdown document: a section with a table per owner (with
-    each finding's escalation level and who holds it), then a health table. With
-    *messages*, findings, severities and actions are texts in their language."""
+) -> Iterator[str]:
+    """The agenda as a Markdown document, line by line: a section with a table per
+    owner (with each finding's escalation level and who holds it), then a health
+    table. With *messages*, findings, severities and actions are texts in their
+    language."""
     names = {member.id: member.name for member in roster.staff}
-    lines = [f"# Agenda as of {show_moment(agenda.as_of)}", "", f"{_summary(agenda)}.", ""]
+    yield from [f"# Agenda as of {show_moment(agenda.as_of)}", "", f"{_summary(agenda)}.", ""]
     groups = agenda.by_owner()
     if not groups:
-        lines += ["No open findings.", ""]
+        yield from ["No open findings.", ""]
     for owner, findings in groups.items():
-        lines += [
+        yield from [
             f"## {_md(_owner_title(owner, names))}",
             "",
             _md_row(list(_FINDING_COLUMNS if messages is None else _TEXT_COLUMNS)),
@@ -435,7 +479,7 @@ def agenda_markdown(
                 finding, roster.accounts, escalations, names, messages
             )
             shown = _code if messages is None else _md
-            lines.append(
+            yield (
                 _md_row(
                     [
                         _md(due),
@@ -449,8 +493,8 @@ def agenda_markdown(
                     ]
                 )
             )
-        lines.append("")
-    lines += [
+        yield ""
+    yield from [
         "## Health",
         "",
         "Score from 0 to 100, higher is healthier; the trend is the change over 30 days.",
@@ -458,48 +502,44 @@ def agenda_markdown(
         _md_row(["Account", "Name", "Owner", "Score", "Trend"]),
         _md_row(["---", "---", "---", "---:", "---:"]),
     ]
-    lines += [_md_row([_md(text) for text in row]) for row in _health_rows(agenda, roster.accounts)]
-    return lines
+    for row in _health_rows(agenda, roster.accounts):
+        yield _md_row([_md(text) for text in row])
 
 
-def agenda_document(agenda: Agenda, escalations: Escalations) -> dict[str, Any]:
-    """The agenda's JSON form, each open finding with its ``escalation``
-    (:meth:`kamcore.escalation.Escalation.as_dict`)."""
-    document = agenda.as_dict()
-    for finding, values in zip(agenda.findings, document["findings"], strict=True):
-        escalation = escalations.get(finding.key)
-        if escalation is not None:
-            values["escalation"] = escalation.as_dict()
-    return document
+def agenda_parts(agenda: Agenda, escalations: Escalator) -> JsonObject:
+    """The agenda's JSON form (:meth:`kamcore.review.Agenda.as_dict`), each open
+    finding with its ``escalation`` (:meth:`kamcore.escalation.Escalation.as_dict`),
+    in parts :func:`~kamcore.cli._render.json_blocks` writes an element at a time:
+    a finding's values and its escalation are made when they are written.
 
-
-def agenda_json(agenda: Agenda, escalations: Escalations) -> Iterator[str]:
-    """:func:`agenda_document` as the JSON text ``kamcore review --format json`` prints,
-    a block of lines at a time (see :func:`json_blocks`)."""
-    return json_blocks(agenda_document(agenda, escalations))
-
-
-def json_blocks(value: Any, block: int = _JSON_BLOCK) -> Iterator[str]:
-    """The text of ``json.dumps(value, ensure_ascii=False, indent=2)`` in blocks of
-    lines of about *block* characters: printed one after the other, each with the
-    newline ``print`` adds, they are that text.
-
-    Why: with an indent, ``json.dumps`` encodes in Python and holds every small
-    piece of the text until it joins them, some ten times the size of the text:
-    past 20 GiB for the agenda of 100,000 accounts. This holds one block.
+    Raises:
+        TypeError: :meth:`~kamcore.review.Agenda.as_dict` has a list or a dict this
+            function does not know how to write in parts (it was changed alone).
     """
-    pending: list[str] = []
-    size = 0
-    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
-        pending.append(piece)
-        size += len(piece)
-        if size >= block:
-            text = "".join(pending)
-            # Every newline of indented JSON is between values (strings escape
-            # theirs), so the text may be cut at any of them.
-            cut = text.rfind("\n")
-            if cut >= 0:
-                yield text[:cut]
-                text = text[cut + 1 :]
-            pending, size = [text], len(text)
-    yield "".join(pending)
+
+    def open_finding(finding: Finding) -> dict[str, Any]:
+        values = finding.as_dict()
+        values["escalation"] = escalations.escalation(finding).as_dict()
+        return values
+
+    parts: dict[str, JsonArray | JsonObject] = {
+        "findings": JsonArray(map(open_finding, agenda.findings)),
+        "snoozed": JsonArray(finding.as_dict() for finding in agenda.snoozed),
+        "acknowledged": JsonArray(finding.as_dict() for finding in agenda.acknowledged),
+        "health": JsonObject((key, health.as_dict()) for key, health in agenda.health.items()),
+    }
+    # The layout is as_dict's own: the document of an agenda as empty as can be,
+    # at the same moment, with its lists and dicts swapped for the parts.
+    skeleton = Agenda(as_of=agenda.as_of, findings=()).as_dict()
+    containers = {key for key, value in skeleton.items() if isinstance(value, list | dict)}
+    if containers != parts.keys():
+        raise TypeError(f"the agenda's JSON form has the parts {sorted(containers)}")
+    return JsonObject((key, parts.get(key, value)) for key, value in skeleton.items())
+
+
+def agenda_json(agenda: Agenda, escalations: Escalator) -> Iterator[str]:
+    """:func:`agenda_parts` as the JSON text ``kamcore review --format json`` prints,
+    a block of lines at a time (see :func:`~kamcore.cli._render.json_blocks`):
+    ``json.dumps(document, ensure_ascii=False, indent=2)`` of the whole document,
+    without ever holding it, nor more than one finding's escalation."""
+    return json_blocks(agenda_parts(agenda, escalations))

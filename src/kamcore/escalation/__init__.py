@@ -18,7 +18,15 @@ from kamcore.escalation.calendar import (
     holidays_for,
 )
 from kamcore.escalation.history import EscalationHistory, Step, escalation_history
-from kamcore.escalation.ladder import Escalation, NextEscalation, Stay, escalate, opened_at
+from kamcore.escalation.ladder import (
+    Escalation,
+    Escalator,
+    NextEscalation,
+    Stay,
+    escalate,
+    escalator,
+    opened_at,
+)
 from kamcore.escalation.notices import (
     DEFAULT_CHANNEL,
     EscalationNotice,
@@ -50,6 +58,7 @@ __all__ = [
     "EscalationHistory",
     "EscalationNotice",
     "EscalationPolicy",
+    "Escalator",
     "Holder",
     "Level",
     "MissingExtraError",
@@ -59,6 +68,7 @@ __all__ = [
     "escalate",
     "escalation_history",
     "escalation_notices",
+    "escalator",
     "holidays_for",
     "load_policy",
     "notice_key",

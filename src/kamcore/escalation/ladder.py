@@ -45,7 +45,15 @@ from kamcore.escalation.policy import EscalationPolicy, Holder, load_policy
 from kamcore.model import ClientFile, Portfolio, StaffMember
 from kamcore.review import Agenda, Finding
 
-__all__ = ["Escalation", "NextEscalation", "Stay", "escalate", "opened_at"]
+__all__ = [
+    "Escalation",
+    "Escalator",
+    "NextEscalation",
+    "Stay",
+    "escalate",
+    "escalator",
+    "opened_at",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -240,6 +248,120 @@ def _escalation(
     return Escalation(finding=finding, as_of=history.as_of, stays=tuple(stays), next=following)
 
 
+@attrs.frozen(kw_only=True)
+class Escalator:
+    """Where each open finding of one agenda stands on the ladder, one finding at a time.
+
+    :func:`escalate` for a caller that wants the escalations one by one (to write
+    each with its finding) rather than all of them at once: every escalation is
+    computed on the one calendar when asked for, and none is kept. Make one with
+    :func:`escalator`.
+
+    Attributes:
+        policy: the ladder and its delays.
+        calendar: the business calendar delays are measured on.
+        as_of: the moment of the agenda.
+        opened: when each open finding became open, by finding key.
+        staff: the staff list that says who holds each level.
+    """
+
+    policy: EscalationPolicy
+    calendar: BusinessCalendar
+    as_of: datetime
+    opened: Mapping[str, datetime]
+    staff: tuple[StaffMember, ...]
+
+    def escalation(self, finding: Finding) -> Escalation:
+        """Where *finding*, an open finding of the agenda, stands at :attr:`as_of`.
+
+        Raises:
+            ValueError: *finding* is not one of the agenda's open findings
+                (:attr:`opened` has no moment for it).
+        """
+        opened = self.opened.get(finding.key)
+        if opened is None:
+            raise ValueError(f"opened has no moment for the open finding {finding.key!r}")
+        history = escalation_history(finding, self.policy, self.calendar, self.as_of, opened)
+        return _escalation(history, finding, self.staff)
+
+
+@overload
+def escalator(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    portfolio: Portfolio,
+) -> Escalator: ...
+
+
+@overload
+def escalator(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    opened: Mapping[str, datetime],
+    staff: Iterable[StaffMember],
+) -> Escalator: ...
+
+
+def escalator(
+    agenda: Agenda,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    *,
+    portfolio: Portfolio | None = None,
+    opened: Mapping[str, datetime] | None = None,
+    staff: Iterable[StaffMember] | None = None,
+) -> Escalator:
+    """What :func:`escalate` computes for *agenda*, as an :class:`Escalator` that gives each
+    open finding's escalation when asked: ``escalate(agenda, …)`` is
+    ``tuple(map(escalator(agenda, …).escalation, agenda.findings))``.
+
+    Takes the arguments of :func:`escalate` and refuses the same ones, at once.
+
+    Raises:
+        TypeError: as for :func:`escalate`.
+        ValueError: as for :func:`escalate`.
+        MissingExtraError: as for :func:`escalate`.
+    """
+    return _escalator(agenda, policy, calendar, portfolio=portfolio, opened=opened, staff=staff)
+
+
+def _escalator(
+    agenda: Agenda,
+    policy: EscalationPolicy | None,
+    calendar: BusinessCalendar | None,
+    *,
+    portfolio: Portfolio | None,
+    opened: Mapping[str, datetime] | None,
+    staff: Iterable[StaffMember] | None,
+) -> Escalator:
+    policy = policy if policy is not None else load_policy()
+    as_of = agenda.as_of
+    if portfolio is not None and opened is None and staff is None:
+        files = portfolio.files
+        opened = {
+            finding.key: opened_at(finding, files.get(finding.account_id), as_of)
+            for finding in agenda.findings
+        }
+        staff = portfolio.staff
+    elif portfolio is not None or opened is None or staff is None:
+        raise TypeError("escalate() takes either portfolio= or both opened= and staff=")
+    else:
+        undated = next((f.key for f in agenda.findings if f.key not in opened), None)
+        if undated is not None:
+            raise ValueError(f"opened has no moment for the open finding {undated!r}")
+    if calendar is None:
+        dues = [f.due for f in agenda.findings if f.due is not None]
+        moments = [opened[f.key] for f in agenda.findings]
+        calendar = policy.calendar.business_calendar(_years([as_of, *moments, *dues]))
+    return Escalator(
+        policy=policy, calendar=calendar, as_of=as_of, opened=opened, staff=tuple(staff)
+    )
+
+
 @overload
 def escalate(
     agenda: Agenda,
@@ -297,7 +419,8 @@ def escalate(
         staff: with *opened*: the staff list that says who holds each level.
 
     Returns:
-        One escalation per open finding, in the agenda's order.
+        One escalation per open finding, in the agenda's order (:func:`escalator`
+        gives them one at a time instead).
 
     Raises:
         TypeError: neither *portfolio* nor *opened* and *staff* are given, or both.
@@ -305,31 +428,5 @@ def escalate(
         MissingExtraError: the policy's calendar names a country and the
             ``holidays`` package is not installed.
     """
-    policy = policy if policy is not None else load_policy()
-    as_of = agenda.as_of
-    if portfolio is not None and opened is None and staff is None:
-        files = portfolio.files
-        opened = {
-            finding.key: opened_at(finding, files.get(finding.account_id), as_of)
-            for finding in agenda.findings
-        }
-        staff = portfolio.staff
-    elif portfolio is not None or opened is None or staff is None:
-        raise TypeError("escalate() takes either portfolio= or both opened= and staff=")
-    else:
-        undated = next((f.key for f in agenda.findings if f.key not in opened), None)
-        if undated is not None:
-            raise ValueError(f"opened has no moment for the open finding {undated!r}")
-    holders = tuple(staff)
-    if calendar is None:
-        dues = [f.due for f in agenda.findings if f.due is not None]
-        moments = [opened[f.key] for f in agenda.findings]
-        calendar = policy.calendar.business_calendar(_years([as_of, *moments, *dues]))
-    return tuple(
-        _escalation(
-            escalation_history(finding, policy, calendar, as_of, opened[finding.key]),
-            finding,
-            holders,
-        )
-        for finding in agenda.findings
-    )
+    each = _escalator(agenda, policy, calendar, portfolio=portfolio, opened=opened, staff=staff)
+    return tuple(map(each.escalation, agenda.findings))
