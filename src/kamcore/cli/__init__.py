@@ -21,7 +21,7 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -369,19 +369,20 @@ def _load(args: argparse.Namespace) -> tuple[Portfolio, datetime]:
     return result.portfolio.as_of(moment), moment
 
 
-def _json(value: Any) -> list[str]:
-    # The blocks of json.dumps(indent=2)'s text, not the pieces it joins (see json_blocks).
-    return list(json_blocks(value))
+def _json(value: Any) -> Iterator[str]:
+    # The blocks of json.dumps(indent=2)'s text as they are encoded, not the pieces
+    # it joins (see json_blocks).
+    return json_blocks(value)
 
 
-def _accounts(args: argparse.Namespace) -> list[str]:
+def _accounts(args: argparse.Namespace) -> Iterable[str]:
     portfolio, _ = _load(args)
     if args.format == "json":
         return _json(account_summaries(portfolio))
     return accounts_table(portfolio)
 
 
-def _show(args: argparse.Namespace) -> list[str]:
+def _show(args: argparse.Namespace) -> Iterable[str]:
     portfolio, moment = _load(args)
     client = portfolio[args.account_id]
     if args.format == "json":
@@ -389,7 +390,7 @@ def _show(args: argparse.Namespace) -> list[str]:
     return client_file_text(client, moment=moment, staff=portfolio.staff)
 
 
-def _classify(args: argparse.Namespace) -> list[str]:
+def _classify(args: argparse.Namespace) -> Iterable[str]:
     portfolio, moment = _load(args)
     results = load_classifier(args.rules).classify_portfolio(portfolio, moment)
     if args.format == "json":
@@ -443,7 +444,7 @@ def _report(args: argparse.Namespace) -> Iterable[str]:
     return [f"wrote {args.out}"]
 
 
-def _notices(args: argparse.Namespace) -> list[str]:
+def _notices(args: argparse.Namespace) -> Iterable[str]:
     portfolio, moment = _load(args)
     agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
     drafts = draft_notices(agenda, portfolio, language=args.lang)
@@ -456,7 +457,7 @@ def _rules(args: argparse.Namespace) -> list[str]:
     return rules_summary(load_classifier(args.rules))
 
 
-def _plugins(args: argparse.Namespace) -> list[str]:
+def _plugins(args: argparse.Namespace) -> Iterable[str]:
     infos = installed_plugins(get_plugin_manager())
     if args.format == "json":
         return _json(plugins_json(infos))
