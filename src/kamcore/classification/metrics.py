@@ -176,18 +176,23 @@ def _in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> Sequenc
 def _purchases_in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) -> int:
     purchases = 0
     for transaction in _in_window(spec, client, as_of):
-        # A refund or credit note (a negative amount) is not a purchase.
-        if transaction.amount > 0:
+        # A refund or credit note (a negative amount) is not a purchase. (Compared
+        # with a Decimal zero: against the int 0, every comparison converts it.)
+        if transaction.amount > _ZERO:
             purchases += 1
     return purchases
 
 
 def _amount(spec: MetricSpec, client: ClientFile, as_of: datetime, money: CurrencyTable) -> float:
-    account_id, to_base = client.id, money.to_base
-    # Added up one by one from zero, as sum() does with Decimals: a plain loop is cheaper.
+    account_id, base, to_base = client.id, money.base, money.to_base
+    # Added up one by one from zero, as sum() does with Decimals: a plain loop is
+    # cheaper, and an amount in the base currency is itself, without a call.
     total = _ZERO
     for transaction in _in_window(spec, client, as_of):
-        total += to_base(account_id, transaction)
+        if transaction.currency == base:
+            total += transaction.amount
+        else:
+            total += to_base(account_id, transaction)
     return float(total)
 
 
@@ -208,7 +213,7 @@ def _days_since_purchase(
     transactions = client.transactions
     # The last purchase up to *as_of*: read back from there.
     for index in range(_until(client, as_of) - 1, -1, -1):
-        if transactions[index].amount > 0:
+        if transactions[index].amount > _ZERO:
             return (as_of - transactions[index].at).total_seconds() / 86400
     return None
 

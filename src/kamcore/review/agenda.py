@@ -7,7 +7,7 @@ import heapq
 import itertools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
@@ -27,7 +27,7 @@ from kamcore.model import (
     Timeline,
     Transaction,
 )
-from kamcore.review.finding import Finding, severity_rank
+from kamcore.review.finding import SEVERITIES, Finding, severity_rank
 from kamcore.review.health import Health, account_health
 from kamcore.review.principle import Principle, ReviewContext, ReviewSettings
 
@@ -186,8 +186,21 @@ class DuplicatePrincipleError(KamcoreError, ValueError):
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:
-    due = finding.due.timestamp() if finding.due else float("inf")
-    return (due, -severity_rank(finding.severity), finding.account_id, finding.code, finding.key)
+    # The sort key of every finding of a review, and of each probe of a merge's
+    # searches: the severity's rank is a dict lookup, not a call.
+    due = finding.due
+    return (
+        _UNDATED if due is None else due.timestamp(),
+        _WORST_FIRST[finding.severity],
+        finding.account_id,
+        finding.code,
+        finding.key,
+    )
+
+
+_UNDATED: Final = float("inf")
+"""Where a finding with no due time sorts: after every due time."""
+_WORST_FIRST: Final = {severity: -severity_rank(severity) for severity in SEVERITIES}
 
 
 def _merged(
@@ -195,45 +208,103 @@ def _merged(
 ) -> tuple[Finding, ...]:
     """*previous* (in agenda order) without *dropped*, plus *added* (in agenda order).
 
-    Every finding is found or placed with a binary search, so the sort keys of
-    the whole agenda are never computed and no Python code runs per kept
-    finding: the kept ones are copied in slices, once, in C.
+    Every finding is found or placed with a search, so the sort keys of the
+    whole agenda are never computed and no Python code runs per kept finding:
+    the kept ones are copied in slices, in C, straight into the new tuple.
+    (Through a list, each kept finding would be touched three times instead of
+    once, and at 100,000 accounts each touch is a cache miss.)
     """
-    undated = bisect.bisect_left(previous, True, key=_undated)
-    drops = sorted(_position(previous, finding, undated) for finding in dropped)
-    merged: list[Finding] = []
+    placer = _Placer(previous)
+    drops = sorted(placer.position(finding) for finding in dropped)
+    return tuple(itertools.chain.from_iterable(_pieces(placer, drops, added)))
+
+
+def _pieces(
+    placer: _Placer, drops: Sequence[int], added: Sequence[Finding]
+) -> Iterator[Sequence[Finding]]:
+    """The slices of the findings between the positions *drops*, with *added* placed among them."""
+    previous = placer.findings
     start = next_drop = 0
     # Both the drops and the insertion points ascend: one walk along *previous*.
     for finding in added:
-        position = _position(previous, finding, undated, start)
+        position = placer.position(finding, start)
         while next_drop < len(drops) and drops[next_drop] < position:
-            merged += previous[start : drops[next_drop]]
+            yield previous[start : drops[next_drop]]
             start = drops[next_drop] + 1
             next_drop += 1
-        merged += previous[start:position]
-        merged.append(finding)
+        yield previous[start:position]
+        yield (finding,)
         start = position
     for position in drops[next_drop:]:
-        merged += previous[start:position]
+        yield previous[start:position]
         start = position + 1
-    merged += previous[start:]
-    return tuple(merged)
+    yield previous[start:]
 
 
-def _position(findings: Sequence[Finding], finding: Finding, undated: int, start: int = 0) -> int:
-    """Where *finding* is or belongs in *findings* (in agenda order, from *start* on).
+_SAMPLED: Final = 64
+"""How far apart the due times :class:`_Placer` samples are."""
 
-    *undated* is where the findings with no due time begin. The search narrows
-    by due time first (compared in C), then by the full order among those due
-    at the same time; two findings never tie, as the order ends with the
-    account and the finding's key.
+
+class _Placer:
+    """Finds where a finding is or belongs among an agenda's findings, in few reads of them.
+
+    A probe of a binary search reads a finding and its due time somewhere in
+    memory; at 100,000 accounts each read is a cache miss, and a search over
+    the whole agenda takes twenty. So a sample of every :data:`_SAMPLED`-th due
+    time (read once, for every search of a merge) narrows each search to that
+    many findings first, and the few findings that share a due time are
+    galloped over.
+
+    Args:
+        findings: findings in agenda order.
+        every: how far apart the sampled due times are.
     """
-    if finding.due is None:
-        low, high = max(start, undated), len(findings)
-    else:
-        low = bisect.bisect_left(findings, finding.due, lo=start, hi=undated, key=_DUE)
-        high = bisect.bisect_right(findings, finding.due, lo=low, hi=undated, key=_DUE)
-    return bisect.bisect_left(findings, _order(finding), lo=low, hi=high, key=_order)
+
+    def __init__(self, findings: Sequence[Finding], every: int = _SAMPLED) -> None:
+        self.findings = findings
+        # Where the findings with no due time begin.
+        self.undated = bisect.bisect_left(findings, True, key=_undated)
+        self.every = every
+        self.sample = list(map(_DUE, findings[: self.undated : every]))
+
+    def position(self, finding: Finding, start: int = 0) -> int:
+        """Where *finding* is or belongs (in agenda order, from *start* on).
+
+        The search narrows by due time first (compared in C), then by the full
+        order among those due at the same time; two findings never tie, as the
+        order ends with the account and the finding's key.
+        """
+        findings, undated, every, due = self.findings, self.undated, self.every, finding.due
+        if due is None:
+            low, high = max(start, undated), len(findings)
+        else:
+            # sample[block - 1] < due <= sample[block]: the first finding due at
+            # *due* or later is after the one sampled before, and no later than
+            # the one sampled at *block*.
+            block = bisect.bisect_left(self.sample, due)
+            after = (block - 1) * every + 1 if block else 0
+            until = max(start, min(block * every, undated))
+            low = bisect.bisect_left(findings, due, lo=max(start, after), hi=until, key=_DUE)
+            high = _due_end(findings, due, low, undated)
+            # The usual cases need no sort key (each reads the finding's fields
+            # from memory): none other due then, or the finding itself alone.
+            if high == low or (high == low + 1 and findings[low] is finding):
+                return low
+        return bisect.bisect_left(findings, _order(finding), lo=low, hi=high, key=_order)
+
+
+def _due_end(findings: Sequence[Finding], due: datetime, start: int, stop: int) -> int:
+    """Where the findings due at *due* from *start* on end (at most *stop*).
+
+    Few findings share a due time, and every probe reads a finding somewhere in
+    memory: galloping from *start* takes a probe or three where a binary search
+    up to *stop* would take twenty.
+    """
+    bound, step = start, 1
+    while bound < stop and findings[bound].due == due:
+        bound += step
+        step *= 2
+    return bisect.bisect_right(findings, due, lo=start, hi=min(bound, stop), key=_DUE)
 
 
 _NONE: Final[tuple[list[Finding], list[Finding], list[Finding]]] = ([], [], [])

@@ -115,13 +115,14 @@ def _satisfaction(surveys: Sequence[SurveyResponse], as_of: datetime) -> float |
 
 
 def _purchases(transactions: Sequence[Transaction], as_of: datetime) -> float | None:
-    year_start, quarter_start = as_of - _YEAR, as_of - _QUARTER
-    # The transactions are in time order: each window is counted with a binary search.
+    # The transactions are in time order: each window is counted with a binary
+    # search, each within the one before (the quarter ends the year).
     end = bisect.bisect_right(transactions, as_of, key=_AT)
-    in_year = end - bisect.bisect_right(transactions, year_start, key=_AT)
+    year = bisect.bisect_right(transactions, as_of - _YEAR, hi=end, key=_AT)
+    in_year = end - year
     if not in_year:
         return None
-    recent = end - bisect.bisect_right(transactions, quarter_start, key=_AT)
+    recent = end - bisect.bisect_right(transactions, as_of - _QUARTER, lo=year, hi=end, key=_AT)
     expected = in_year / 4
     return min(1.0, recent / expected)
 
@@ -217,4 +218,5 @@ def account_health(
         if before[1]
         else None
     )
-    return Health(score, MappingProxyType({**now, "findings": findings_signal}), trend)
+    now["findings"] = findings_signal  # a dict of its own: read-only from here on
+    return Health(score, MappingProxyType(now), trend)

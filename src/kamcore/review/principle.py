@@ -12,7 +12,7 @@ import attrs
 
 from kamcore.classification import CurrencyTable, ServiceStandard
 from kamcore.model import ClientFile, StaffMember
-from kamcore.review.finding import Finding
+from kamcore.review.finding import Finding, _trusted_finding
 
 __all__ = [
     "CheckFunction",
@@ -22,6 +22,10 @@ __all__ = [
     "SimplePrinciple",
     "deadline",
 ]
+
+
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+"""The default params and values of :meth:`ReviewContext.finding` (read-only, so shared)."""
 
 
 def _frozen_staff(staff: Mapping[str, StaffMember]) -> Mapping[str, StaffMember]:
@@ -89,12 +93,38 @@ class ReviewContext:
         """The account manager."""
         return self.client.account.owner
 
-    def finding(self, **fields: Any) -> Finding:
-        """A :class:`Finding` on this account and owner; *fields* give the rest."""
-        # Read from the client file, not through the two properties: this runs for
-        # every finding of a review.
+    def finding(
+        self,
+        *,
+        principle: str,
+        code: str,
+        severity: str,
+        params: Mapping[str, Any] = _NO_FIELDS,
+        evidence: tuple[str, ...] = (),
+        values: Mapping[str, Any] = _NO_FIELDS,
+        action: str,
+        due: datetime | None = None,
+    ) -> Finding:
+        """A :class:`Finding` on this account and owner; the arguments give the rest.
+
+        The same finding, copies and errors as ``Finding(account_id=…, owner=…,
+        …)`` with these fields.
+        """
+        # Read from the client file, not through the two properties, and built
+        # without attrs' keyword handling: this runs for every finding of a review.
         client = self.client
-        return Finding(account_id=client.id, owner=client.account.owner, **fields)
+        return _trusted_finding(
+            account_id=client.id,
+            owner=client.account.owner,
+            principle=principle,
+            code=code,
+            severity=severity,
+            params=params,
+            evidence=evidence,
+            values=values,
+            action=action,
+            due=due,
+        )
 
 
 class Principle(Protocol):

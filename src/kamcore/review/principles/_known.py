@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from kamcore.model import ClientFile, Event
+from kamcore.model import ClientFile, Event, Transaction
 
 __all__ = ["known_since", "last_or_known"]
+
+_MIDNIGHT = time()
 
 
 def known_since(client: ClientFile, as_of: datetime) -> tuple[datetime, tuple[str, ...]] | None:
@@ -22,21 +24,20 @@ def known_since(client: ClientFile, as_of: datetime) -> tuple[datetime, tuple[st
         ``(moment, evidence)``, the evidence empty when the moment is ``client_since``;
         ``None`` when nothing at all is known.
     """
-    # The earliest candidate wins, the first one listed on a tie.
-    known: tuple[datetime, tuple[str, ...]] | None = None
-    if client.timeline.events:
-        first = client.timeline.events[0]
-        known = (first.at, (first.id,))
+    # The earliest candidate wins, the first one listed on a tie. The answer is built
+    # only for the winner: usually client_since, which needs no evidence.
+    events = client.timeline.events
+    first: Event | Transaction | None = events[0] if events else None
     if client.transactions:
         bought = client.transactions[0]
-        if known is None or bought.at < known[0]:
-            known = (bought.at, (bought.id,))
+        if first is None or bought.at < first.at:
+            first = bought
     since = client.account.client_since
     if since is not None:
-        started = datetime.combine(since, time(), tzinfo=as_of.tzinfo)
-        if known is None or started < known[0]:
-            known = (started, ())
-    return known
+        started = datetime.combine(since, _MIDNIGHT, tzinfo=as_of.tzinfo)
+        if first is None or started < first.at:
+            return started, ()
+    return (first.at, (first.id,)) if first is not None else None
 
 
 def last_or_known(

@@ -16,6 +16,8 @@ __all__ = ["CARE", "PERSONAL_TOPICS"]
 PERSONAL_TOPICS: Final = frozenset({"order_completed", "problem", "complaint"})
 """Interaction topics that call for a personal message, never a template."""
 
+_ACT_WITHIN: Final = timedelta(days=1)
+
 
 def _bare_noes(context: ReviewContext) -> Iterator[Finding]:
     timeline = context.client.timeline
@@ -44,7 +46,7 @@ def _bare_noes(context: ReviewContext) -> Iterator[Finding]:
             },
             evidence=(answer.request_id, answer.id),
             action="offer_alternative",
-            due=answer.at + timedelta(days=1),
+            due=answer.at + _ACT_WITHIN,
         )
 
 
@@ -69,20 +71,21 @@ def _templates(context: ReviewContext) -> Iterator[Finding]:
             params={"topics": tuple(sorted(topics)), "channel": templated.channel},
             evidence=(templated.id,),
             action="send_personal_message",
-            due=templated.at + timedelta(days=1),
+            due=templated.at + _ACT_WITHIN,
         )
 
 
 def _key_list_reach(context: ReviewContext) -> Iterator[Finding]:
     if not context.key:
         return
+    staff = context.staff
     served: defaultdict[str, list[Event]] = defaultdict(list)
     for event in context.client.timeline:
-        member = context.staff.get(event.by) if event.by is not None else None
+        member = staff.get(event.by) if event.by is not None else None
         if member is not None and member.client_facing and not member.sees_key_list:
             served[member.id].append(event)
     for member_id, events in served.items():
-        member = context.staff[member_id]
+        member = staff[member_id]
         yield context.finding(
             principle="care",
             code="key_list_reach",
@@ -91,7 +94,7 @@ def _key_list_reach(context: ReviewContext) -> Iterator[Finding]:
             evidence=tuple(e.id for e in events),
             values={"events": len(events)},
             action="share_key_list",
-            due=events[0].at + timedelta(days=1),
+            due=events[0].at + _ACT_WITHIN,
         )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Final
 
+from kamcore.model import Interaction
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
 from kamcore.review.principles._known import last_or_known
@@ -32,6 +33,16 @@ _CALL_WITHIN: Final = timedelta(days=2)
 
 def _days(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 86400, 1)
+
+
+def _newest_on(interactions: tuple[Interaction, ...], topic: str) -> Interaction | None:
+    """The newest of *interactions* (oldest first) that touched *topic*, ``None`` if none did."""
+    # A loop from the end rather than next() over a generator, which costs more to
+    # set up than the search usually takes: it stops at the first or second look.
+    for interaction in reversed(interactions):
+        if topic in interaction.topics:
+            return interaction
+    return None
 
 
 def _silence(context: ReviewContext) -> Iterator[Finding]:
@@ -74,7 +85,7 @@ def _problems(context: ReviewContext) -> Iterator[tuple[str, str, datetime, tupl
             continue  # not slipped
         # Renegotiated: the trouble showed when the date first moved; else at the due date.
         started = promise.renegotiations[0].at if promise.renegotiations else promise.due
-        evidence = (promise.promise.id, *(r.id for r in promise.renegotiations))
+        evidence = (promise.promise.id, *[r.id for r in promise.renegotiations])
         yield "promise", promise.promise.what, started, evidence
     # An adverse change has no closing event of its own: the call asked for here is
     # what closes it.
@@ -86,21 +97,20 @@ def _preferred_call(context: ReviewContext) -> Iterator[Finding]:
     timeline = context.client.timeline
     # Interactions are in time order: a call since a problem started exists when the
     # last call is no older than the problem.
-    last_call = next(
-        (
-            i.at
-            for i in reversed(timeline.interactions(personal=True))
-            if i.channel in CALL_CHANNELS
-        ),
-        None,
-    )
+    last_call: datetime | None = None
+    for interaction in reversed(timeline.interactions(personal=True)):
+        if interaction.channel in CALL_CHANNELS:
+            last_call = interaction.at
+            break
     for kind, subject, started, evidence in _problems(context):
         if last_call is not None and last_call >= started:
             continue
         since = tuple(
-            i.id
-            for i in timeline.interactions()
-            if i.channel in WRITTEN_CHANNELS and i.at >= started
+            [
+                i.id
+                for i in timeline.interactions()
+                if i.channel in WRITTEN_CHANNELS and i.at >= started
+            ]
         )
         yield context.finding(
             principle="proactive_contact",
@@ -154,8 +164,7 @@ def _communicate_future(context: ReviewContext) -> Iterator[Finding]:
     severities: list[str] = []
     dues: list[datetime] = []
     for topic in FUTURE_TOPICS:
-        # The newest personal talk on the topic: the search starts from the newest.
-        talk = next((i for i in reversed(personal) if topic in i.topics), None)
+        talk = _newest_on(personal, topic)
         last_talks[f"last_{topic}"] = talk.at if talk else None
         anchor = last_or_known(client, as_of, talk)
         if anchor is None:

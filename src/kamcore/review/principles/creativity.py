@@ -14,13 +14,16 @@ __all__ = ["CREATIVITY", "PLAYBOOK_DAYS"]
 PLAYBOOK_DAYS: Final = 3
 """Days allowed to record a response to a non-standard situation."""
 
+_PLAYBOOK_WITHIN: Final = timedelta(days=PLAYBOOK_DAYS)
+
 
 def _creativity(context: ReviewContext) -> Iterator[Finding]:
-    allowed = timedelta(days=PLAYBOOK_DAYS)
     for state in context.client.timeline.situations():
         situation = state.situation
         if not state.responses:
-            clock = deadline(context, start=situation.at, allowed=allowed, about=situation.id)
+            clock = deadline(
+                context, start=situation.at, allowed=_PLAYBOOK_WITHIN, about=situation.id
+            )
             if clock:
                 severity, due = clock
                 yield context.finding(
@@ -39,7 +42,7 @@ def _creativity(context: ReviewContext) -> Iterator[Finding]:
                 code="playbook_not_reusable",
                 severity="info",
                 params={"description": situation.description},
-                evidence=(situation.id, *(r.id for r in state.responses)),
+                evidence=(situation.id, *[r.id for r in state.responses]),
                 values={"responses": len(state.responses)},
                 action="record_playbook",
             )

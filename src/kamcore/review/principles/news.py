@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Final
 
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
@@ -11,6 +12,7 @@ from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
 __all__ = ["BAD_NEWS_EARLY"]
 
 _DAY = 86400.0
+_ACT_WITHIN: Final = timedelta(days=1)
 
 
 def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
@@ -56,7 +58,7 @@ def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
                 evidence=(change.id, told.id),
                 values={"days_late": round(late / _DAY, 2), "bad_news_days": days},
                 action="call",
-                due=told.at + timedelta(days=1),
+                due=told.at + _ACT_WITHIN,
             )
         if not any(c.alternatives for c in state.communications):
             yield context.finding(
@@ -64,9 +66,9 @@ def _bad_news_early(context: ReviewContext) -> Iterator[Finding]:
                 code="bad_news_without_alternatives",
                 severity="violation",
                 params={"change": change.change, "description": change.description},
-                evidence=(change.id, *(c.id for c in state.communications)),
+                evidence=(change.id, *[c.id for c in state.communications]),
                 action="offer_alternative",
-                due=told.at + timedelta(days=1),
+                due=told.at + _ACT_WITHIN,
             )
 
 

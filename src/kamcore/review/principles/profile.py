@@ -72,7 +72,8 @@ def known_from(context: ReviewContext) -> datetime:
 def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
     account = context.client.account
     parts = profile_parts(account)
-    missing = tuple(part for part in PROFILE_PARTS if not parts[part])
+    # profile_parts lists the parts in PROFILE_PARTS order, so the missing ones are too.
+    missing = tuple([part for part, present in parts.items() if not present])
     share = (len(PROFILE_PARTS) - len(missing)) / len(PROFILE_PARTS)
     if not account.contacts:
         yield context.finding(
@@ -91,10 +92,10 @@ def _know_the_client(context: ReviewContext) -> Iterator[Finding]:
             params={
                 "missing": missing,
                 "contacts_without_position": tuple(
-                    c.id for c in account.contacts if c.position is None
+                    [c.id for c in account.contacts if c.position is None]
                 ),
                 "contacts_without_channel": tuple(
-                    c.id for c in account.contacts if c.channel is None
+                    [c.id for c in account.contacts if c.channel is None]
                 ),
             },
             values={"completeness": share, "required": context.settings.completeness},

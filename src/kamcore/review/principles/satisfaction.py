@@ -70,12 +70,13 @@ def survey_trend(timeline: Timeline) -> SurveyTrend | None:
     if not scored:
         return None
     latest, after = scored[-1]
-    previous = [(s, mean) for s, mean in scored[:-1] if s.at >= latest.at - _BASELINE]
+    baseline_from = latest.at - _BASELINE
+    previous = [(s, mean) for s, mean in scored[:-1] if s.at >= baseline_from]
     if not previous:
         return None
     return SurveyTrend(
         latest=latest,
-        previous=tuple(s for s, _ in previous),
+        previous=tuple([s for s, _ in previous]),
         before=_mean([mean for _, mean in previous]),
         after=after,
     )
@@ -116,7 +117,7 @@ def _satisfaction_drop(context: ReviewContext) -> Iterator[Finding]:
         code="satisfaction_drop",
         severity="violation",
         params={"surveyed": trend.latest.at, "fallen_scores": trend.fallen_scores()},
-        evidence=(trend.latest.id, *(s.id for s in trend.previous)),
+        evidence=(trend.latest.id, *[s.id for s in trend.previous]),
         values={
             "before": round(trend.before, 2),
             "after": round(trend.after, 2),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Final
 
 from kamcore.review.finding import Finding
 from kamcore.review.principle import ReviewContext, SimplePrinciple, deadline
 
 __all__ = ["COMMITMENT", "HONESTY", "RESPONSIVENESS"]
+
+_ACT_WITHIN: Final = timedelta(days=1)
 
 
 def _responsiveness(context: ReviewContext) -> Iterator[Finding]:
@@ -81,7 +84,7 @@ def _commitment(context: ReviewContext) -> Iterator[Finding]:
                     params={"what": promise.what, "missing": tuple(missing)},
                     evidence=(promise.id, renegotiation.id),
                     action="written_notice",
-                    due=renegotiation.at + timedelta(days=1),
+                    due=renegotiation.at + _ACT_WITHIN,
                 )
         if len(state.renegotiations) > standard.max_promise_slips:
             yield context.finding(
@@ -89,13 +92,13 @@ def _commitment(context: ReviewContext) -> Iterator[Finding]:
                 code="repeated_slips",
                 severity="critical",
                 params={"what": promise.what, "slips": len(state.renegotiations)},
-                evidence=(promise.id, *(r.id for r in state.renegotiations)),
+                evidence=(promise.id, *[r.id for r in state.renegotiations]),
                 values={
                     "slips": len(state.renegotiations),
                     "tolerated": standard.max_promise_slips,
                 },
                 action="call",
-                due=state.renegotiations[-1].at + timedelta(days=1),
+                due=state.renegotiations[-1].at + _ACT_WITHIN,
             )
         if not state.open:
             continue
@@ -110,7 +113,7 @@ def _commitment(context: ReviewContext) -> Iterator[Finding]:
                 code=code,
                 severity=severity,
                 params={"what": promise.what, "due": state.due},
-                evidence=(promise.id, *(r.id for r in state.renegotiations)),
+                evidence=(promise.id, *[r.id for r in state.renegotiations]),
                 action="written_notice" if severity == "violation" else "call",
                 due=due,
             )
@@ -143,7 +146,7 @@ def _honesty(context: ReviewContext) -> Iterator[Finding]:
                     params={"what": state.promise.what},
                     evidence=(state.promise.id, renegotiation.id),
                     action="written_notice",
-                    due=renegotiation.at + timedelta(days=1),
+                    due=renegotiation.at + _ACT_WITHIN,
                 )
     for change in context.client.timeline.adverse_changes():
         if (
@@ -156,9 +159,9 @@ def _honesty(context: ReviewContext) -> Iterator[Finding]:
                 code="delay_not_in_writing",
                 severity="violation",
                 params={"description": change.change.description},
-                evidence=(change.change.id, *(told.id for told in change.communications)),
+                evidence=(change.change.id, *[told.id for told in change.communications]),
                 action="written_notice",
-                due=change.communications[0].at + timedelta(days=1),
+                due=change.communications[0].at + _ACT_WITHIN,
             )
 
 
