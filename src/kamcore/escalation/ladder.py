@@ -33,7 +33,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
@@ -216,8 +216,10 @@ def _years(moments: Iterable[datetime]) -> range:
 
 
 def _escalation(
-    history: EscalationHistory, finding: Finding, staff: tuple[StaffMember, ...]
+    history: EscalationHistory, finding: Finding, holding: Callable[[Holder], tuple[str, ...]]
 ) -> Escalation:
+    """*finding*'s escalation from its *history*; ``holding(holder)`` names the staff who
+    hold a level."""
     reached = history.steps
     stays = []
     for index, step in enumerate(reached):
@@ -227,7 +229,7 @@ def _escalation(
                 level=step.level,
                 name=step.name,
                 holder=step.holder,
-                staff=step.holder.staff_ids(staff),
+                staff=holding(step.holder),
                 since=step.reached_at,
                 until=until,
                 duration=_elapsed(step.reached_at, until if until is not None else history.as_of),
@@ -242,7 +244,7 @@ def _escalation(
             level=upcoming.level,
             name=upcoming.name,
             holder=upcoming.holder,
-            staff=upcoming.holder.staff_ids(staff),
+            staff=holding(upcoming.holder),
             at=upcoming.reached_at,
         )
     return Escalation(finding=finding, as_of=history.as_of, stays=tuple(stays), next=following)
@@ -270,6 +272,11 @@ class Escalator:
     as_of: datetime
     opened: Mapping[str, datetime]
     staff: tuple[StaffMember, ...]
+    _staff_by_holder: dict[Holder, tuple[str, ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    """Who holds each level, by holder: looked up once, not per finding (the ladder
+    has a few holders; an agenda, many findings and a long staff list)."""
 
     def escalation(self, finding: Finding) -> Escalation:
         """Where *finding*, an open finding of the agenda, stands at :attr:`as_of`.
@@ -282,7 +289,13 @@ class Escalator:
         if opened is None:
             raise ValueError(f"opened has no moment for the open finding {finding.key!r}")
         history = escalation_history(finding, self.policy, self.calendar, self.as_of, opened)
-        return _escalation(history, finding, self.staff)
+        return _escalation(history, finding, self._holding)
+
+    def _holding(self, holder: Holder) -> tuple[str, ...]:
+        ids = self._staff_by_holder.get(holder)
+        if ids is None:
+            ids = self._staff_by_holder[holder] = holder.staff_ids(self.staff)
+        return ids
 
 
 @overload
