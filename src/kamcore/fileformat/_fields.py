@@ -15,7 +15,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -53,6 +53,13 @@ MAX_MAGNITUDE = 10**MAX_EXPONENT
 # underscores, no other scripts' digits.
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 Writer = Callable[[Any], Any]
+
+# The JSON kinds the number readers take, as tuples made once: a union such as
+# ``str | int`` written in a call is built anew on every call.
+_AMOUNT_KINDS: Final = (str, int, Decimal)
+_NUMBER_KINDS: Final = (int, float, Decimal)
+_FRACTION_KINDS: Final = (Decimal, float)
+_PLAIN_FACT_KINDS: Final = (str, bool, int)
 
 
 _JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -118,7 +125,7 @@ def read_decimal(value: Any) -> Decimal:
     """An exact amount, from a decimal string or a number."""
     # Numbers arrive as Decimal (the JSON reader parses floats that way) or as
     # strings; a float is never accepted, as money must stay exact.
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _AMOUNT_KINDS):
         raise BadValue(f'expected a decimal amount such as "1200.50", got {_json_type(value)}')
     if isinstance(value, str) and not _DECIMAL.fullmatch(value):
         raise BadValue(f'{value!r} is not a decimal amount such as "-1200.50"')
@@ -135,7 +142,7 @@ def read_decimal(value: Any) -> Decimal:
 
 def read_number(value: Any) -> float:
     """A finite number (integers and decimals alike), as a float."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_KINDS):
         raise BadValue(f"expected a number, got {_json_type(value)}")
     try:
         number = float(value)
@@ -150,7 +157,7 @@ def read_int(value: Any) -> int:
     """A whole number."""
     if isinstance(value, bool) or not isinstance(value, int):
         whole = (
-            isinstance(value, Decimal | float)
+            isinstance(value, _FRACTION_KINDS)
             and math.isfinite(value)
             and abs(value) < MAX_MAGNITUDE
             and value == int(value)
@@ -162,9 +169,9 @@ def read_int(value: Any) -> int:
 
 
 def _read_fact(value: Any) -> str | int | float | bool:
-    if isinstance(value, str | bool | int):
+    if isinstance(value, _PLAIN_FACT_KINDS):
         return value
-    if isinstance(value, Decimal | float):
+    if isinstance(value, _FRACTION_KINDS):
         return read_number(value)
     raise BadValue(f"expected text, a number or true/false, got {_json_type(value)}")
 
