@@ -266,7 +266,9 @@ FULL_PORTFOLIO = Portfolio(
             client_facing=False,
             sees_key_list=False,
             language="ru",
+            reports_to="u-eva",
         ),
+        StaffMember(id="u-eva", name="Eva Novak", role="executive"),
     ),
     reports=(Report(id="REP-1", at=T0 + timedelta(days=1), to="u-anna", account_ids=("KA-T1",)),),
     exported_at=T0 + timedelta(days=30),
@@ -593,7 +595,15 @@ def test_valid_variants_are_accepted_by_schema_and_decoder(
 # Keys whose values other records depend on (ids, references, event order): a
 # change there can break a cross-record rule that the schema cannot express.
 REF_KEYS = frozenset({cls.REF[0] for cls in EVENT_TYPES.values() if cls.REF} | {"about"})
-CROSS_RECORD = REF_KEYS | {"id", "at", "account_ids", "accounts", "contacts", "contact_id"}
+CROSS_RECORD = REF_KEYS | {
+    "id",
+    "at",
+    "account_ids",
+    "accounts",
+    "contacts",
+    "contact_id",
+    "reports_to",
+}
 EVENT_COMMON = frozenset({"id", "at", "by", "documents"})
 
 REPLACEMENTS: tuple[Any, ...] = (

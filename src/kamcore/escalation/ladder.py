@@ -5,6 +5,11 @@ agenda at ``as_of``, and for every open finding says which level it is at, who
 holds it (the account's owner, then the staff with the policy's roles), when it
 climbs next and to whom, and how long it sat on each level it reached.
 
+A level held by a role is held, for a finding, by the nearest person up its
+owner's reporting line (``StaffMember.reports_to``) with that role, and by
+everyone with the role when that line names no one (see
+:meth:`~kamcore.escalation.Holder.staff_ids`).
+
 Everything is derived from the agenda, the portfolio's timeline and the
 policy, so the same inputs always give the same escalations:
 
@@ -41,7 +46,7 @@ import attrs
 
 from kamcore.escalation.calendar import BusinessCalendar
 from kamcore.escalation.history import EscalationHistory, escalation_history
-from kamcore.escalation.policy import EscalationPolicy, Holder, load_policy
+from kamcore.escalation.policy import EscalationPolicy, Holder, ReportingLines, load_policy
 from kamcore.model import ClientFile, Portfolio, StaffMember
 from kamcore.review import Agenda, Finding
 
@@ -64,8 +69,9 @@ class Stay:
         level: the level's index, 0 being the account's owner.
         name: the level's name (``department_head``).
         holder: who holds the level for the finding, as the policy says.
-        staff: the ids of the people who hold it, in id order; empty when no
-            one on the staff list has the holder's role.
+        staff: the ids of the people who hold it for the finding, in id order:
+            for a role, the nearest holder of it up the owner's reporting line,
+            else everyone with it; empty when no one on the staff list has it.
         since: when the finding reached the level.
         until: when it climbed on; ``None`` while it is still there.
         duration: how long it sat there, up to ``until`` or the escalation's ``as_of``.
@@ -100,7 +106,8 @@ class NextEscalation:
         level: the level's index.
         name: the level's name.
         holder: who will hold it.
-        staff: the ids of the people who will hold it.
+        staff: the ids of the people who will hold it for the finding (as
+            :attr:`Stay.staff`).
         at: when the finding reaches it.
     """
 
@@ -216,10 +223,12 @@ def _years(moments: Iterable[datetime]) -> range:
 
 
 def _escalation(
-    history: EscalationHistory, finding: Finding, holding: Callable[[Holder], tuple[str, ...]]
+    history: EscalationHistory,
+    finding: Finding,
+    holding: Callable[[Holder, str], tuple[str, ...]],
 ) -> Escalation:
-    """*finding*'s escalation from its *history*; ``holding(holder)`` names the staff who
-    hold a level."""
+    """*finding*'s escalation from its *history*; ``holding(holder, owner)`` names the staff
+    who hold a level for a finding *owner* owns."""
     reached = history.steps
     stays = []
     for index, step in enumerate(reached):
@@ -229,7 +238,7 @@ def _escalation(
                 level=step.level,
                 name=step.name,
                 holder=step.holder,
-                staff=holding(step.holder),
+                staff=holding(step.holder, finding.owner),
                 since=step.reached_at,
                 until=until,
                 duration=_elapsed(step.reached_at, until if until is not None else history.as_of),
@@ -244,7 +253,7 @@ def _escalation(
             level=upcoming.level,
             name=upcoming.name,
             holder=upcoming.holder,
-            staff=holding(upcoming.holder),
+            staff=holding(upcoming.holder, finding.owner),
             at=upcoming.reached_at,
         )
     return Escalation(finding=finding, as_of=history.as_of, stays=tuple(stays), next=following)
@@ -264,7 +273,9 @@ class Escalator:
         calendar: the business calendar delays are measured on.
         as_of: the moment of the agenda.
         opened: when each open finding became open, by finding key.
-        staff: the staff list that says who holds each level.
+        staff: the staff list that says who holds each level: for a role, the
+            nearest holder up the finding owner's reporting line, else everyone
+            with it.
     """
 
     policy: EscalationPolicy
@@ -272,11 +283,19 @@ class Escalator:
     as_of: datetime
     opened: Mapping[str, datetime]
     staff: tuple[StaffMember, ...]
-    _staff_by_holder: dict[Holder, tuple[str, ...]] = attrs.field(
+    _lines: ReportingLines = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: ReportingLines.of(self.staff), takes_self=True),
+        eq=False,
+        repr=False,
+    )
+    """The staff list read once, by id and by role."""
+    _staff_by_holder: dict[tuple[Holder, str], tuple[str, ...]] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
-    """Who holds each level, by holder: looked up once, not per finding (the ladder
-    has a few holders; an agenda, many findings and a long staff list)."""
+    """Who holds each level, by holder and finding owner: looked up once, not per
+    finding (the ladder has a few holders and a portfolio some owners; an agenda,
+    many findings and a long staff list)."""
 
     def escalation(self, finding: Finding) -> Escalation:
         """Where *finding*, an open finding of the agenda, stands at :attr:`as_of`.
@@ -291,10 +310,11 @@ class Escalator:
         history = escalation_history(finding, self.policy, self.calendar, self.as_of, opened)
         return _escalation(history, finding, self._holding)
 
-    def _holding(self, holder: Holder) -> tuple[str, ...]:
-        ids = self._staff_by_holder.get(holder)
+    def _holding(self, holder: Holder, owner: str) -> tuple[str, ...]:
+        key = (holder, owner)
+        ids = self._staff_by_holder.get(key)
         if ids is None:
-            ids = self._staff_by_holder[holder] = holder.staff_ids(self.staff)
+            ids = self._staff_by_holder[key] = holder.staff_ids(self._lines, owner=owner)
         return ids
 
 
@@ -425,7 +445,7 @@ def escalate(
             ``[calendar]`` (with the public holidays of the years involved) when
             ``None``.
         portfolio: the portfolio reviewed: its timeline dates the findings and
-            its staff list says who holds each level.
+            its staff list, with their reporting lines, says who holds each level.
         opened: instead of *portfolio*: when each open finding became open
             (:func:`opened_at` at ``agenda.as_of``), by finding key; other keys
             are ignored.

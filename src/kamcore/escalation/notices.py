@@ -190,8 +190,10 @@ def escalation_notices(
 
     One notice per finding, per level of the ladder it reached above its owner
     (level 1 and up: the owner is told by the agenda itself), and per staff
-    member holding that level; a level no one on the staff list holds gives
-    none. Each is addressed to the staff id on the :data:`DEFAULT_CHANNEL` and
+    member holding that level for the finding (for a level held by a role: the
+    nearest person with it up the owner's reporting line, else everyone with
+    it; see :meth:`~kamcore.escalation.Holder.staff_ids`); a level no one on the
+    staff list holds gives none. Each is addressed to the staff id on the :data:`DEFAULT_CHANNEL` and
     says which account and finding it is about, the level and since when, the
     account's owner, the recommended action and the next step. Pure and
     deterministic: the same escalations give the same notices, with the same

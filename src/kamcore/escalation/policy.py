@@ -35,7 +35,7 @@ listing every problem, each located: ``escalation.levels[1] (name=department_hea
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
@@ -64,6 +64,7 @@ __all__ = [
     "EscalationPolicy",
     "Holder",
     "Level",
+    "ReportingLines",
     "load_policy",
     "parse_policy",
     "read_policy",
@@ -86,7 +87,14 @@ WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @attrs.frozen
 class Holder:
-    """Who holds a level: one staff member (``kind="staff"``) or everyone with a role.
+    """Who holds a level: one staff member (``kind="staff"``) or people with a role.
+
+    A level held by a role goes, for a finding, to the nearest person up the
+    finding owner's reporting line (:attr:`StaffMember.reports_to
+    <kamcore.model.StaffMember.reports_to>`) who has the role; when that line
+    names no one with it (the owner reports to no one, or no one above has the
+    role), to everyone with the role. So a staff list without reporting lines
+    sends each level to everyone with its role. See :meth:`staff_ids`.
 
     Attributes:
         kind: ``"staff"`` or ``"role"``.
@@ -96,14 +104,94 @@ class Holder:
     kind: Literal["staff", "role"]
     id: str
 
-    def staff_ids(self, staff: Iterable[StaffMember]) -> tuple[str, ...]:
-        """The ids of the people who hold it, in id order (a staff holder is itself)."""
+    def staff_ids(
+        self, staff: Iterable[StaffMember] | ReportingLines, *, owner: str | None = None
+    ) -> tuple[str, ...]:
+        """The ids of the people who hold it for a finding *owner* owns, in id order.
+
+        A staff holder is that staff member, whoever the owner. A role holder is
+        the nearest person above *owner* on the reporting line (whom the owner
+        reports to, whom that person reports to, …) who has the role; when there
+        is none, or *owner* is ``None`` or not on the staff list, everyone with
+        the role (none when no one has it).
+
+        Args:
+            staff: the staff list, or its :class:`ReportingLines` (read once for
+                many holders and owners).
+            owner: the staff id of the finding's owner; ``None`` for everyone
+                with the role.
+
+        Example::
+
+            >>> from kamcore.model import StaffMember
+            >>> staff = [
+            ...     StaffMember(id="anna", name="Anna", reports_to="hana"),
+            ...     StaffMember(id="hana", name="Hana", role="department_head"),
+            ...     StaffMember(id="hugo", name="Hugo", role="department_head"),
+            ... ]
+            >>> Holder("role", "department_head").staff_ids(staff, owner="anna")
+            ('hana',)
+            >>> Holder("role", "department_head").staff_ids(staff)
+            ('hana', 'hugo')
+        """
         if self.kind == "staff":
             return (self.id,)
-        return tuple(sorted(member.id for member in staff if member.role == self.id))
+        lines = staff if isinstance(staff, ReportingLines) else ReportingLines.of(staff)
+        if owner is not None:
+            for member in lines.above(owner):
+                if member.role == self.id:
+                    return (member.id,)
+        return lines.with_role.get(self.id, ())
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"
+
+
+@attrs.frozen
+class ReportingLines:
+    """A staff list read for who holds a level: each member by id, and who has each role.
+
+    Build one with :meth:`of`; :meth:`Holder.staff_ids` takes it in place of the
+    staff list, so many holders and owners read the list once.
+
+    Attributes:
+        members: the staff members by id (the first of a repeated id).
+        with_role: the ids of the staff members with each role, in id order.
+    """
+
+    members: Mapping[str, StaffMember]
+    with_role: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, staff: Iterable[StaffMember]) -> ReportingLines:
+        """The reporting lines of *staff*."""
+        members: dict[str, StaffMember] = {}
+        with_role: dict[str, list[str]] = {}
+        for member in staff:
+            members.setdefault(member.id, member)
+            with_role.setdefault(member.role, []).append(member.id)
+        return cls(
+            MappingProxyType(members),
+            MappingProxyType({role: tuple(sorted(ids)) for role, ids in with_role.items()}),
+        )
+
+    def above(self, staff_id: str) -> Iterator[StaffMember]:
+        """The people above *staff_id*, nearest first: whom it reports to, and so on up.
+
+        The line ends at someone who reports to no one, or names an id not on
+        the staff list; it never comes back to someone already on it (a
+        :class:`~kamcore.model.Portfolio` refuses such lines, but a staff list
+        given on its own may hold one).
+        """
+        seen = {staff_id}
+        member = self.members.get(staff_id)
+        while member is not None and member.reports_to is not None:
+            if member.reports_to in seen:
+                return
+            seen.add(member.reports_to)
+            member = self.members.get(member.reports_to)
+            if member is not None:
+                yield member
 
 
 @attrs.frozen

@@ -32,6 +32,7 @@ from kamcore.model import (
     Timeline,
     Transaction,
 )
+from kamcore.model.portfolio import reporting_line_problem
 from kamcore.model.timeline import reference_problem
 
 __all__ = [
@@ -327,7 +328,9 @@ class _Decoder:
         """
         if staff_items is None:
             staff_items = self.items(document, "staff", "")
-        staff = self.kept("staff", self.records(StaffMember, "staff", staff_items))
+        staff = self.reporting_lines(
+            self.unique("staff", self.records(StaffMember, "staff", staff_items))
+        )
         self.quarantine += accounts.quarantine
         files = accounts.files
         read_reports = []
@@ -353,6 +356,18 @@ class _Decoder:
         return Portfolio(
             files=list(files.values()), staff=staff, reports=reports, exported_at=exported_at
         )
+
+    def reporting_lines(self, read: list[tuple[str, Any, StaffMember]]) -> list[StaffMember]:
+        """The staff of *read* whose reporting lines are sound; the others set aside.
+
+        Setting one aside can leave another reporting to no one, so this
+        repeats until every line left is sound.
+        """
+        while (problem := reporting_line_problem([m for _, _, m in read])) is not None:
+            index, reason = problem
+            path, raw, member = read.pop(index)
+            self.set_aside("staff", _label(path, raw)[0], member.id, raw, [("reports_to", reason)])
+        return [member for _, _, member in read]
 
     def header(self, document: Mapping[str, Any]) -> None:
         problems = [Problem(key, "unknown field") for key in document if key not in _TOP_KEYS]
@@ -428,9 +443,13 @@ def _sound_client_file(raw: Any) -> ClientFile | None:
         read_transactions.append(transaction)
     read_events = []
     for item in events:
-        kind = item.get("kind") if isinstance(item, dict) else None
-        read_event = _READ_EVENT.get(kind) if isinstance(kind, str) else None
-        if read_event is None or (event := read_event(item)) is None:
+        try:
+            event = _READ_EVENT[item["kind"]](item)
+        except (TypeError, KeyError):
+            # Not an object, no kind, or not a kind of event (the readers raise
+            # nothing): asking is cheaper than checking each of these first.
+            event = None
+        if event is None:
             return None
         read_events.append(event)
     try:
@@ -521,7 +540,9 @@ class StreamHeader:
             value = members.get(key)
             return [(key, item) for item in value] if isinstance(value, list) else []
 
-        staff = decoder.kept("staff", decoder.records(StaffMember, "staff", items("staff")))
+        staff = decoder.reporting_lines(
+            decoder.unique("staff", decoder.records(StaffMember, "staff", items("staff")))
+        )
         reports = decoder.kept("report", decoder.records(Report, "report", items("reports")))
         try:
             exported_at = read_datetime(members["exported_at"])

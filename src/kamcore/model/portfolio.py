@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Final
@@ -17,7 +17,7 @@ from kamcore.model.account import Account
 from kamcore.model.timeline import Timeline
 from kamcore.model.transaction import Transaction
 
-__all__ = ["ROLES", "ClientFile", "Portfolio", "Report", "StaffMember"]
+__all__ = ["ROLES", "ClientFile", "Portfolio", "Report", "StaffMember", "reporting_line_problem"]
 
 ROLES: Final = frozenset(
     {"account_manager", "department_head", "executive", "support", "delivery", "billing", "other"}
@@ -46,6 +46,10 @@ class StaffMember:
         client_facing: whether the person deals with clients directly.
         sees_key_list: whether the person can see the list of key clients.
         language: preferred language for notices, as a BCP 47 tag.
+        reports_to: the staff id of the person this one reports to (an account
+            manager's department head, say); ``None`` when not given. A level
+            of the escalation ladder held by a role goes to the nearest person
+            up this line who has the role (see :class:`kamcore.escalation.Holder`).
     """
 
     id: str = attrs.field(validator=v.text)
@@ -54,6 +58,39 @@ class StaffMember:
     client_facing: bool = attrs.field(default=True, validator=v.instance(bool))
     sees_key_list: bool = attrs.field(default=True, validator=v.instance(bool))
     language: str | None = attrs.field(default=None, validator=v.optional_text)
+    reports_to: str | None = attrs.field(default=None, validator=v.optional_text)
+
+
+def reporting_line_problem(staff: Sequence[StaffMember]) -> tuple[int, str] | None:
+    """The first staff member whose ``reports_to`` names no one on *staff*, or whose
+    reporting line loops, as its index and what is wrong; ``None`` when every line is sound.
+
+    Staff ids are known to be unique. A loop is named by its first member on
+    *staff*, whichever line runs into it.
+    """
+    position = {member.id: index for index, member in enumerate(staff)}
+    manager = {member.id: member.reports_to for member in staff if member.reports_to is not None}
+    for member_id, manager_id in manager.items():
+        if manager_id not in position:
+            return position[member_id], f"no staff member with id {manager_id!r}"
+    # Follow each line up once: a line that reaches someone already known to
+    # end is sound, one that reaches someone on itself loops.
+    ends: set[str] = set()
+    for member in staff:
+        line: dict[str, int] = {}  # the ids on the line, in order, by their place on it
+        current: str | None = member.id
+        while current is not None and current not in ends:
+            if current in line:
+                loop = list(line)[line[current] :]
+                first = loop.index(min(loop, key=position.__getitem__))
+                loop = loop[first:] + loop[:first]
+                return position[loop[0]], "the reporting line loops: " + " → ".join(
+                    [*loop, loop[0]]
+                )
+            line[current] = len(line)
+            current = manager.get(current)
+        ends.update(line)
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -176,6 +213,11 @@ class Portfolio:
         staff_ids = {member.id for member in self.staff}
         if len(staff_ids) != len(self.staff):
             raise InvalidValueError("staff", "staff ids must be unique")
+        problem = reporting_line_problem(self.staff)
+        if problem is not None:
+            index, reason = problem
+            member = self.staff[index]
+            raise InvalidValueError(f"staff[{index}].reports_to", reason, record_id=member.id)
         if len({report.id for report in self.reports}) != len(self.reports):
             raise InvalidValueError("reports", "report ids must be unique")
         for index, report in enumerate(self.reports):
