@@ -107,13 +107,51 @@ RATES: Mapping[str, float] = {
 # ---------------------------------------------------------------------------
 
 STAFF = (
-    StaffMember(id="wang-lei", name="王磊", role="account_manager", language="zh"),
-    StaffMember(id="sokolova", name="Ирина Соколова", role="account_manager", language="ru"),
-    StaffMember(id="kovalenko", name="Олена Коваленко", role="account_manager", language="uk"),
-    StaffMember(id="georgieva", name="Мария Георгиева", role="account_manager", language="bg"),
-    StaffMember(id="whitfield", name="James Whitfield", role="account_manager", language="en"),
-    StaffMember(id="dimitrov", name="Петър Димитров", role="department_head", language="bg"),
-    StaffMember(id="collins", name="Sarah Collins", role="department_head", language="en"),
+    StaffMember(
+        id="wang-lei", name="王磊", role="account_manager", language="zh", reports_to="collins"
+    ),
+    StaffMember(
+        id="sokolova",
+        name="Ирина Соколова",
+        role="account_manager",
+        language="ru",
+        reports_to="dimitrov",
+    ),
+    StaffMember(
+        id="kovalenko",
+        name="Олена Коваленко",
+        role="account_manager",
+        language="uk",
+        reports_to="dimitrov",
+    ),
+    StaffMember(
+        id="georgieva",
+        name="Мария Георгиева",
+        role="account_manager",
+        language="bg",
+        reports_to="dimitrov",
+    ),
+    StaffMember(
+        id="whitfield",
+        name="James Whitfield",
+        role="account_manager",
+        language="en",
+        reports_to="collins",
+    ),
+    StaffMember(
+        id="dimitrov",
+        name="Петър Димитров",
+        role="department_head",
+        language="bg",
+        reports_to="chen",
+    ),
+    StaffMember(
+        id="collins",
+        name="Sarah Collins",
+        role="department_head",
+        language="en",
+        reports_to="chen",
+    ),
     StaffMember(id="chen", name="陈建国", role="executive", language="zh"),
     StaffMember(id="petrenko", name="Андрій Петренко", role="support", language="uk"),
     StaffMember(id="li-na", name="李娜", role="delivery", language="zh"),
