@@ -195,22 +195,35 @@ def _head_id(index: int) -> str:
     return f"head-{index + 1:04d}"
 
 
-def synthetic_staff(spec: SyntheticSpec) -> tuple[StaffMember, ...]:
-    """The people on our side: managers, their heads, and support staff.
+_EXECUTIVE: Final = "executive-1"
+"""The staff id of the executive sponsor the department heads report to."""
 
-    One support desk member in five cannot see the key-client list, so the care
-    principle has something to find.
+
+def synthetic_staff(spec: SyntheticSpec) -> tuple[StaffMember, ...]:
+    """The people on our side: managers, their heads, the executive sponsor, and support staff.
+
+    Each manager reports to the head of its group of :data:`MANAGERS_PER_HEAD`
+    (whose reports cover the manager's accounts: :func:`synthetic_reports`), and
+    every head to the executive sponsor, so an escalation climbs the owner's own
+    line. One support desk member in five cannot see the key-client list, so the
+    care principle has something to find.
     """
     staff = [
         StaffMember(
-            id=_manager_id(i), name=f"Manager {i + 1}", language=_LANGUAGES[i % len(_LANGUAGES)]
+            id=_manager_id(i),
+            name=f"Manager {i + 1}",
+            language=_LANGUAGES[i % len(_LANGUAGES)],
+            reports_to=_head_id(i // MANAGERS_PER_HEAD),
         )
         for i in range(spec.managers)
     ]
     staff += [
-        StaffMember(id=_head_id(i), name=f"Head {i + 1}", role="department_head")
+        StaffMember(
+            id=_head_id(i), name=f"Head {i + 1}", role="department_head", reports_to=_EXECUTIVE
+        )
         for i in range(spec.heads)
     ]
+    staff.append(StaffMember(id=_EXECUTIVE, name="Executive Sponsor", role="executive"))
     staff += [
         StaffMember(
             id=f"{role}-{i + 1}",
