@@ -7,12 +7,11 @@ off (loaded, the path every other source takes); the two must agree byte for byt
 
 from __future__ import annotations
 
-import gc
 import importlib
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -303,33 +302,6 @@ def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
     assert streamed == loaded
     assert streamed[0] == cli.EXIT_ERROR
-
-
-@pytest.fixture
-def collector_enabled() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_enabled:
-        gc.disable()
-
-
-@pytest.mark.usefixtures("collector_enabled")
-def test_the_stream_runs_with_the_collector_paused_and_restores_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    during: list[bool] = []
-    real = review_module.review_portfolio_stream
-
-    def watched(*args: Any, **options: Any) -> Any:
-        during.append(gc.isenabled())
-        return real(*args, **options)
-
-    monkeypatch.setattr(review_module, "review_portfolio_stream", watched)
-    assert cli.main(["review", SAMPLE_PORTFOLIO]) == 0
-    capsys.readouterr()
-    assert during == [False]
-    assert gc.isenabled()
 
 
 @settings(

@@ -1,8 +1,9 @@
-"""The command line loads SOURCE with the garbage collector paused, and restores it."""
+"""The command line loads (or streams) SOURCE with the garbage collector paused, and restores it."""
 
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,9 @@ import kamcore.cli._source as source_module
 from kamcore import SAMPLE_PORTFOLIO
 from kamcore.cli import main
 from kamcore.cli._source import collector_paused
+
+# Not ``import kamcore.cli._review``: the package's ``_review`` is the command function.
+review_module = importlib.import_module("kamcore.cli._review")
 
 
 @pytest.fixture
@@ -47,6 +51,24 @@ def test_a_command_loads_with_the_collector_paused_and_restores_it(
     main(argv)
     capsys.readouterr()
     assert during == [False]  # the real load ran once, with the collector paused
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_stream_runs_with_the_collector_paused_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    during: list[bool] = []
+    real = review_module.review_portfolio_stream
+
+    def watched(*args: Any, **options: Any) -> Any:
+        during.append(gc.isenabled())
+        return real(*args, **options)
+
+    monkeypatch.setattr(review_module, "review_portfolio_stream", watched)
+    assert main(["review", SAMPLE_PORTFOLIO]) == 0
+    capsys.readouterr()
+    assert during == [False]
     assert gc.isenabled()
 
 
