@@ -184,15 +184,11 @@ def _purchases_in_window(spec: MetricSpec, client: ClientFile, as_of: datetime) 
 
 
 def _amount(spec: MetricSpec, client: ClientFile, as_of: datetime, money: CurrencyTable) -> float:
-    account_id, base, to_base = client.id, money.base, money.to_base
-    # Added up one by one from zero, as sum() does with Decimals: a plain loop is
-    # cheaper, and an amount in the base currency is itself, without a call.
+    account_id, to_base = client.id, money.to_base
+    # Added up one by one from zero, as sum() does with Decimals: a plain loop is cheaper.
     total = _ZERO
     for transaction in _in_window(spec, client, as_of):
-        if transaction.currency == base:
-            total += transaction.amount
-        else:
-            total += to_base(account_id, transaction)
+        total += to_base(account_id, transaction)
     return float(total)
 
 
