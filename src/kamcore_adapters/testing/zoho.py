@@ -33,6 +33,13 @@ What it implements (see docs/testing-adapters.md):
   ``GET /crm/v8/{Module}/search?criteria=((F:equals:V)or(…))`` and
   ``POST /crm/v8/coql`` with ``select … from … where F = 'v'`` or
   ``where F in ('a', 'b')``, ``order by``, ``limit``, ``offset``.
+- ``GET /crm/v8/users?type=ActiveUsers&page=…&per_page=…``: the users (``users``
+  and ``info``; 200 per page at most; ``type`` one of Zoho's user types, all
+  users when absent; 204 when none), each with ``role``, ``profile``,
+  ``Reporting_To`` (``null`` for no one), ``status``, ``language`` and ``locale``.
+  Needs the scope ``ZohoCRM.users.READ`` or ``ZohoCRM.users.ALL``: a token
+  without it answers 401 ``OAUTH_SCOPE_MISMATCH`` (tokens carry the scopes of
+  :attr:`LocalZoho.scopes` when issued; module calls are not checked).
 - ``POST /crm/v8/{Module}``: up to 100 records; 201 when all are created, 207
   when some fail, 400 when all do, each with its own result
   (``MANDATORY_NOT_FOUND``, ``INVALID_DATA`` for an unknown field, lookup or user).
@@ -68,11 +75,13 @@ from kamcore_adapters.testing._loopback import ManualClock, Request, Response
 
 __all__ = [
     "DEFAULT_CUSTOM_FIELDS",
+    "DEFAULT_SCOPES",
     "DIALECTS",
     "DISCRETE_LIMIT",
     "MODULE_FIELDS",
     "PAGE_TOKEN_LIFETIME",
     "TOKEN_LIFETIME",
+    "USER_TYPES",
     "Dialect",
     "LocalZoho",
     "populate",
@@ -93,6 +102,34 @@ MAX_FIELDS: Final = 50
 MAX_WRITE: Final = 100
 COQL_MAX_LIMIT: Final = 2_000
 API: Final = "/crm/v8/"
+
+DEFAULT_SCOPES: Final = ("ZohoCRM.modules.ALL", "ZohoCRM.coql.READ", "ZohoCRM.users.READ")
+"""The scopes the local org's refresh token grants unless told otherwise."""
+_FIRST_ROLE_ID: Final = 5_725_767_000_000_026_005
+_USERS_SCOPES: Final = frozenset({"zohocrm.users.read", "zohocrm.users.all"})
+"""Either lets a token list the users (Zoho's scope names are not case-sensitive)."""
+
+
+def _is_admin(user: Mapping[str, Any]) -> bool:
+    return (user.get("profile") or {}).get("name") == "Administrator"
+
+
+USER_TYPES: Final[Mapping[str, Callable[[Mapping[str, Any]], bool]]] = {
+    "AllUsers": lambda user: True,
+    "ActiveUsers": lambda user: user.get("status") == "active",
+    "DeactiveUsers": lambda user: user.get("status") != "active",
+    "ActiveConfirmedUsers": lambda user: (
+        user.get("status") == "active" and bool(user.get("confirm"))
+    ),
+    "ConfirmedUsers": lambda user: bool(user.get("confirm")),
+    "NotConfirmedUsers": lambda user: not user.get("confirm"),
+    "AdminUsers": _is_admin,
+    "ActiveConfirmedAdmins": lambda user: (
+        _is_admin(user) and user.get("status") == "active" and bool(user.get("confirm"))
+    ),
+}
+"""The values of ``type`` on ``GET /crm/v8/users``, and which users each lists
+(``CurrentUser`` too: the token's user, the default user here)."""
 
 MODULE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
     "Accounts": frozenset(
@@ -360,6 +397,8 @@ class LocalZoho:
         search_lag: seconds before a new record shows in search results (Zoho's
             search index lags writes; COQL and lists do not).
         dialect: which of the documented answers to give where there are several.
+        scopes: the OAuth scopes the refresh token grants (:data:`DEFAULT_SCOPES`
+            when ``None``).
 
     Attributes:
         dialect: the documented alternatives it answers with.
@@ -369,6 +408,11 @@ class LocalZoho:
         access_tokens: every access token it issued, oldest first (to check that
             none leaks into a log).
         created: records created through the API, by module, in order.
+        users: every user as an ``Owner`` lookup names it (``name``, ``id``, ``email``).
+        user_records: every user as ``GET /crm/v8/users`` writes it, but for
+            ``Reporting_To``, written from :meth:`add_user`'s *reports_to* when
+            answered (a test may break a record here to see it handled).
+        scopes: the scopes a token issued from now on carries.
     """
 
     def __init__(
@@ -380,8 +424,10 @@ class LocalZoho:
         admin: bool = True,
         search_lag: float = 0.0,
         dialect: Dialect | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         self.dialect = dialect or Dialect()
+        self.scopes: tuple[str, ...] = DEFAULT_SCOPES if scopes is None else tuple(scopes)
         self._now: Callable[[], float] = clock.now if clock is not None else time.time
         self.user_tz = user_tz
         customs = DEFAULT_CUSTOM_FIELDS if custom_fields is None else custom_fields
@@ -401,6 +447,7 @@ class LocalZoho:
         self.created: dict[str, list[str]] = {m: [] for m in MODULE_FIELDS}
         self._meta: dict[str, dict[str, tuple[float, float]]] = {m: {} for m in MODULE_FIELDS}
         self._tokens: dict[str, float] = {}  # token -> expiry
+        self._token_scopes: dict[str, frozenset[str]] = {}  # token -> its scopes, folded
         self._live: deque[str] = deque()
         self._issued_at: deque[float] = deque()
         self._page_tokens: dict[str, _PageToken] = {}
@@ -409,7 +456,13 @@ class LocalZoho:
         self._ids = itertools.count(self.dialect.first_id)
         self._lock = threading.RLock()
         self.users: dict[str, dict[str, str]] = {}
-        self.default_user = self.add_user("Local Admin", "admin@zoho.invalid")
+        self.user_records: dict[str, dict[str, Any]] = {}
+        self._reports_to: dict[str, str | None] = {}
+        self._role_ids: dict[str, str] = {}
+        self.default_user = ""  # the first user added becomes it
+        self.default_user = self.add_user(
+            "Local Admin", "admin@zoho.invalid", role="CEO", profile="Administrator"
+        )
 
     # -- the org, for tests ------------------------------------------------------------------
 
@@ -417,16 +470,70 @@ class LocalZoho:
         """The org's current time, in epoch seconds."""
         return self._now()
 
-    def add_user(self, name: str, email: str | None = None) -> str:
-        """Add a CRM user; returns the user id."""
+    def add_user(
+        self,
+        name: str,
+        email: str | None = None,
+        *,
+        role: str = "Manager",
+        profile: str = "Standard",
+        reports_to: str | None = None,
+        active: bool = True,
+        language: str | None = "en_US",
+        locale: str | None = "en_US",
+    ) -> str:
+        """Add a CRM user; returns the user id.
+
+        Args:
+            name: the full name (the last word is the last name).
+            email: the address (a made-up one when ``None``).
+            role: the name of the user's Zoho role (a new org has ``CEO`` and ``Manager``).
+            profile: the name of the user's profile (``Administrator``, ``Standard``).
+            reports_to: the id of the user this one reports to (``Reporting_To``).
+            active: ``False`` for a deactivated user (``status`` ``disabled``).
+            language: the user's language as Zoho writes it (``en_US``).
+            locale: the user's locale as Zoho writes it.
+        """
         with self._lock:
             user_id = str(next(self._ids))
-            self.users[user_id] = {
-                "name": name,
+            address = email or f"{user_id}@zoho.invalid"
+            self.users[user_id] = {"name": name, "id": user_id, "email": address}
+            first, _, last = name.rpartition(" ")
+            # Roles are numbered apart from records, so adding users moves no record's id.
+            role_id = self._role_ids.setdefault(role, str(_FIRST_ROLE_ID + len(self._role_ids)))
+            profile_id = _MODULE_IDS["Accounts"] + ("1" if profile == "Administrator" else "2")
+            created = self._time(self.now())
+            self.user_records[user_id] = {
                 "id": user_id,
-                "email": email or f"{user_id}@zoho.invalid",
+                "full_name": name,
+                "first_name": first or None,
+                "last_name": last,
+                "email": address,
+                "role": {"name": role, "id": role_id},
+                "profile": {"name": profile, "id": profile_id},
+                "status": "active" if active else "disabled",
+                "confirm": True,
+                "language": language,
+                "locale": locale,
+                "Isonline": False,
+                "created_by": dict(self.users[self.default_user or user_id]),
+                "created_time": created,
+                "Modified_Time": created,
             }
+            self._reports_to[user_id] = reports_to
             return user_id
+
+    def update_user(
+        self, user_id: str, *, reports_to: str | None = None, active: bool | None = None
+    ) -> None:
+        """Change whom a user reports to, or deactivate (``active=False``) or reactivate
+        the user; the user is modified now."""
+        with self._lock:
+            record = self.user_records[user_id]
+            self._reports_to[user_id] = reports_to
+            if active is not None:
+                record["status"] = "active" if active else "disabled"
+            record["Modified_Time"] = self._time(self.now())
 
     def _user(self, user_id: str | None = None) -> dict[str, str]:
         return dict(self.users[user_id or self.default_user])
@@ -543,7 +650,10 @@ class LocalZoho:
             refused = self._authorise(request)
             if refused is not None:
                 return refused
-            return self._route(request, request.path[len(API) :].strip("/").split("/"))
+            parts = request.path[len(API) :].strip("/").split("/")
+            if parts[0] == "users":
+                return self._users(request, parts[1:])
+            return self._route(request, parts)
 
     def _token(self, request: Request) -> Response:
         self.token_requests += 1
@@ -574,6 +684,7 @@ class LocalZoho:
         token = "1000." + secrets.token_hex(16) + "." + secrets.token_hex(16)
         self._issued_at.append(now)
         self._tokens[token] = now + TOKEN_LIFETIME
+        self._token_scopes[token] = frozenset(scope.casefold() for scope in self.scopes)
         self._live.append(token)
         if len(self._live) > LIVE_TOKENS:  # the 31st token retires the oldest
             self._tokens.pop(self._live.popleft(), None)
@@ -582,7 +693,7 @@ class LocalZoho:
         host = request.headers.get("host", "127.0.0.1")
         answer: dict[str, Any] = {
             "access_token": token,
-            "scope": "ZohoCRM.modules.ALL ZohoCRM.coql.READ",
+            "scope": " ".join(self.scopes),
             "api_domain": f"http://{host}",
             "token_type": "Bearer",
             "expires_in": TOKEN_LIFETIME,
@@ -635,11 +746,11 @@ class LocalZoho:
 
     # -- rendering ---------------------------------------------------------------------------
 
-    def _empty(self, status: int | None = None, **info: Any) -> Response:
+    def _empty(self, status: int | None = None, *, key: str = "data", **info: Any) -> Response:
         """The answer to a read that found nothing, as the dialect writes it."""
         if (status or self.dialect.empty_status) != 200:  # noqa: PLR2004 - HTTP OK
             return Response(status or self.dialect.empty_status)
-        return Response.json(200, {"data": [], "info": {**info, "count": 0, "more_records": False}})
+        return Response.json(200, {key: [], "info": {**info, "count": 0, "more_records": False}})
 
     def _wire(self, name: str, value: Any) -> Any:
         """An id, or a lookup's id, as the dialect writes ids."""
@@ -974,6 +1085,76 @@ class LocalZoho:
                 "info": {"count": len(chunk), "more_records": offset + limit < len(ids)},
             },
         )
+
+    # -- users -------------------------------------------------------------------------------
+
+    def _users_query(self, request: Request) -> tuple[str, int, int] | Response:
+        """The ``type``, ``per_page`` and ``page`` a users request asks for, or Zoho's refusal."""
+        kind = request.param("type") or "AllUsers"
+        try:
+            per_page = int(request.param("per_page") or MAX_PER_PAGE)
+            page = int(request.param("page") or 1)
+        except ValueError:
+            return _error(400, "INVALID_DATA", "invalid data", param_name="page")
+        problems = {
+            "type": kind not in USER_TYPES and kind != "CurrentUser",
+            "per_page": not 1 <= per_page <= MAX_PER_PAGE,
+            "page": page < 1,
+        }
+        for name, bad in problems.items():
+            if bad:
+                return _error(400, "INVALID_DATA", "invalid data", param_name=name)
+        return kind, per_page, page
+
+    def _users(self, request: Request, rest: list[str]) -> Response:
+        if rest:
+            return _error(
+                404,
+                "INVALID_URL_PATTERN",
+                "Please check if the URL trying to access is a correct one",
+            )
+        if request.method != "GET":
+            return _error(
+                405, "INVALID_REQUEST_METHOD", "The http request method type is not a valid one"
+            )
+        _, _, token = request.headers.get("authorization", "").partition(" ")
+        if not self._token_scopes.get(token, frozenset()) & _USERS_SCOPES:
+            return _error(401, "OAUTH_SCOPE_MISMATCH", "invalid oauth scope to access this URL")
+        query = self._users_query(request)
+        if isinstance(query, Response):
+            return query
+        kind, per_page, page = query
+        if kind == "CurrentUser":
+            ids = [self.default_user]
+        else:
+            ids = sorted(
+                (i for i, user in self.user_records.items() if USER_TYPES[kind](user)), key=int
+            )
+        chunk = ids[(page - 1) * per_page : page * per_page]
+        if not chunk:
+            return self._empty(key="users", per_page=per_page, page=page)
+        info = {
+            "per_page": per_page,
+            "count": len(chunk),
+            "page": page,
+            "more_records": page * per_page < len(ids),
+        }
+        return Response.json(200, {"users": [self._render_user(i) for i in chunk], "info": info})
+
+    def _render_user(self, user_id: str) -> dict[str, Any]:
+        manager = self._reports_to.get(user_id)
+        record = {
+            **self.user_records[user_id],
+            "Reporting_To": None
+            if manager is None
+            else {"name": self.users.get(manager, {}).get("name", manager), "id": manager},
+        }
+        out: dict[str, Any] = {}
+        for name, value in record.items():
+            if value is None and self.dialect.omit_nulls:
+                continue
+            out[name] = self._wire("Owner" if name == "Reporting_To" else name, value)
+        return out
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Zoho CRM adapter: sources ``zoho:PROFILE`` and sinks ``zoho:PROFILE`` (install ``kamcore[zoho]``).
 
 Reads Accounts, Contacts, Deals, Tasks, Calls, Events and Notes of a Zoho CRM
-org (API v8) as a kamcore portfolio, incrementally with ``kamcore sync``, and
+org (API v8) as a kamcore portfolio (with ``staff_roles`` set, its active users
+too, as the staff with their roles and reporting lines), incrementally with
+``kamcore sync``, and
 writes the agenda's actions back as Tasks and Notes, each exactly once, with
 ``kamcore push``. The profile's settings come from ``[zoho.PROFILE]`` in
 ``kamcore.toml`` or ``KAMCORE_ZOHO_PROFILE_*`` variables; see

@@ -519,31 +519,61 @@ class ZohoClient(ClosingClient):
             else:
                 page += 1
 
+    def _numbered_pages(
+        self,
+        path: str,
+        params: Mapping[str, str | int],
+        *,
+        key: str,
+        what: str,
+        limit: int | None,
+    ) -> Iterator[Any]:
+        """The items under *key* of every page of *path*, paged on with ``page`` numbers.
+
+        Ends at an empty answer or page, when ``more_records`` is not true, or
+        once *limit* items (``None``: no limit) have been asked for.
+        """
+        page = 1
+        while True:
+            query: dict[str, str | int] = {**params, "per_page": PER_PAGE, "page": page}
+            response = self.request("GET", path, params=query)
+            if _empty(response):
+                return
+            body = _parse(response)
+            if response.status_code > _HTTP_OK_MAX or not isinstance(body, Mapping):
+                raise self._refused(what, response)
+            items = body.get(key) or []
+            yield from items
+            info = body.get("info") or {}
+            if not _more(info) or not items or (limit is not None and page * PER_PAGE >= limit):
+                return
+            page += 1
+
     def related_records(
         self, module: str, record_id: str, related: str, fields: Sequence[str]
     ) -> list[dict[str, Any]]:
         """The records of a related list, such as an account's ``Notes``."""
-        records: list[dict[str, Any]] = []
-        path = f"{API_PREFIX}/{module}/{record_id}/{related}"
-        page = 1
-        while True:
-            query: dict[str, str | int] = {
-                "fields": ",".join(fields),
-                "per_page": PER_PAGE,
-                "page": page,
-            }
-            response = self.request("GET", path, params=query)
-            if _empty(response):
-                return records
-            body = _parse(response)
-            if response.status_code > _HTTP_OK_MAX or not isinstance(body, Mapping):
-                raise self._refused(f"reading {module}/{record_id}/{related}", response)
-            data = body.get("data") or []
-            records.extend(data)
-            info = body.get("info") or {}
-            if not _more(info) or not data or page * PER_PAGE >= DISCRETE_PAGE_LIMIT:
-                return records
-            page += 1
+        return list(
+            self._numbered_pages(
+                f"{API_PREFIX}/{module}/{record_id}/{related}",
+                {"fields": ",".join(fields)},
+                key="data",
+                what=f"reading {module}/{record_id}/{related}",
+                limit=DISCRETE_PAGE_LIMIT,
+            )
+        )
+
+    def list_users(self, kind: str = "ActiveUsers") -> Iterator[Any]:
+        """Every user of the org of *kind* (Zoho's ``type``), as Zoho writes them, page by page.
+
+        Needs the scope ``ZohoCRM.users.READ`` (or ``ZohoCRM.users.ALL``): without
+        it Zoho refuses with 401 ``OAUTH_SCOPE_MISMATCH``, raised as a
+        :class:`ZohoError` with that code. Items are passed on unchecked (a
+        malformed user is the caller's to set aside).
+        """
+        return self._numbered_pages(
+            f"{API_PREFIX}/users", {"type": kind}, key="users", what="listing the users", limit=None
+        )
 
     def coql(self, query: str) -> list[dict[str, Any]]:
         """The rows of a COQL ``select`` (a read, so retried like one)."""

@@ -568,6 +568,7 @@ def build_document(
     won_stages: Sequence[str],
     exported_at: datetime,
     only: Iterable[str] | None = None,
+    staff: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[Quarantined]]:
     """The portfolio document of *records*, and the records that fit no client file.
 
@@ -579,6 +580,9 @@ def build_document(
         won_stages: the deal stages that make a deal a transaction.
         exported_at: when the records were read.
         only: build only these accounts' files (an incremental sync); ``None`` for all.
+        staff: the staff read from Zoho's users (see ``_staff.staff_from_users``);
+            a record owner not among them still joins the staff as an account
+            manager. ``None``: the staff are the owners alone.
 
     Returns:
         The document for :func:`kamcore.fileformat.decode_portfolio`, and every
@@ -592,12 +596,17 @@ def build_document(
         for identifier, account in records.get("Accounts", {}).items()
         if wanted is None or identifier in wanted
     ]
-    staff = [{"id": identifier, "name": name} for identifier, name in sorted(builder.staff.items())]
+    members: list[Mapping[str, Any]] = [
+        {"id": identifier, "name": name} for identifier, name in builder.staff.items()
+    ]
+    if staff is not None:
+        users = {member["id"] for member in staff}
+        members = [*staff, *(owner for owner in members if owner["id"] not in users)]
     document = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": exported_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "staff": staff,
+        "staff": sorted(members, key=lambda member: str(member["id"])),
         "accounts": accounts,
     }
     return document, builder.set_aside

@@ -15,6 +15,7 @@ from typing import Final
 import attrs
 
 from kamcore.errors import SourceError
+from kamcore.model import ROLES
 from kamcore_adapters._http import Backoff, Secret
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "DataCentre",
     "Edition",
     "FieldMapping",
+    "StaffRoles",
     "ZohoSettings",
     "default_state_directory",
 ]
@@ -137,10 +139,77 @@ KNOWN_SETTINGS: Final = frozenset(
         "attempts",
         "backoff_base",
         "backoff_cap",
+        "staff_roles",
         *_FIELD_KEYS,
     }
 )
 """Every setting a ``[zoho.PROFILE]`` table may hold."""
+
+
+DEFAULT_STAFF_ROLE: Final = "account_manager"
+"""The kamcore role of a Zoho user whose Zoho role :class:`StaffRoles` does not name."""
+
+
+@attrs.frozen
+class StaffRoles:
+    """Which kamcore role each Zoho role gives its users (the ``staff_roles`` setting).
+
+    Zoho role names are matched without regard to case or surrounding spaces;
+    a role the map does not name gives :data:`DEFAULT_STAFF_ROLE`.
+
+    Attributes:
+        pairs: ``(Zoho role name, kamcore role)`` in the order the setting gives them,
+            each Zoho name folded to lower case.
+
+    Example::
+
+        >>> roles = StaffRoles.parse("CEO=executive, Sales Head=department_head", "zoho:acme")
+        >>> roles.role_of("sales head"), roles.role_of("Sales Rep"), roles.role_of(None)
+        ('department_head', 'account_manager', 'account_manager')
+    """
+
+    pairs: tuple[tuple[str, str], ...]
+
+    def role_of(self, zoho_role: str | None) -> str:
+        """The kamcore role of a user whose Zoho role is named *zoho_role*."""
+        if zoho_role is None:
+            return DEFAULT_STAFF_ROLE
+        wanted = zoho_role.strip().casefold()
+        return next((role for name, role in self.pairs if name == wanted), DEFAULT_STAFF_ROLE)
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> StaffRoles:
+        """Read ``"CEO=executive, Sales Head=department_head"``.
+
+        Raises:
+            SourceError: an entry is not ``Zoho role = kamcore role``, names an
+                unknown kamcore role, or names a Zoho role twice. The message names
+                the profile, the setting and the entry's position.
+        """
+        pairs: dict[str, str] = {}
+        entries = [entry for entry in text.split(",") if entry.strip()]
+        if not entries:
+            raise SourceError(
+                f"{where}: staff_roles must map at least one Zoho role, "
+                'as in staff_roles = "CEO=executive, Sales Head=department_head"'
+            )
+        for position, entry in enumerate(entries, start=1):
+            zoho_role, equals, kamcore_role = entry.partition("=")
+            name, role = zoho_role.strip().casefold(), kamcore_role.strip()
+            if not equals or not name or not role:
+                raise SourceError(
+                    f"{where}: staff_roles entry {position} must be written "
+                    "Zoho role = kamcore role"
+                )
+            if role not in ROLES:
+                raise SourceError(
+                    f"{where}: staff_roles entry {position} names an unknown kamcore role; "
+                    f"use one of {', '.join(sorted(ROLES))}"
+                )
+            if name in pairs:
+                raise SourceError(f"{where}: staff_roles entry {position} names a Zoho role twice")
+            pairs[name] = role
+        return cls(tuple(pairs.items()))
 
 
 def default_state_directory() -> Path:
@@ -207,6 +276,9 @@ class ZohoSettings:
         read_notes: whether to read Notes (listing Notes needs an admin profile).
         trigger: the automations a write runs (``None``: Zoho's default, all).
         fields: the custom-field mapping.
+        staff_roles: when set, a sync reads the org's active users as the staff,
+            their Zoho roles mapped to kamcore roles by it; ``None`` (the default):
+            the staff are the record owners, as account managers.
     """
 
     profile: str
@@ -226,6 +298,7 @@ class ZohoSettings:
     read_notes: bool = True
     trigger: tuple[str, ...] | None = None
     fields: FieldMapping = DEFAULT_FIELDS
+    staff_roles: StaffRoles | None = None
 
     @property
     def secrets(self) -> tuple[Secret, ...]:
@@ -263,6 +336,7 @@ class ZohoSettings:
         if not mapping.key:
             raise SourceError(f"{where}: key_field cannot be empty (write-back needs it)")
         trigger = config.get("trigger")
+        staff_roles = config.get("staff_roles")
         currency = config.get("currency", "USD").strip()
         return cls(
             profile=profile,
@@ -290,4 +364,5 @@ class ZohoSettings:
             read_notes=_flag(where, "read_notes", config.get("read_notes", "true")),
             trigger=None if trigger is None else _names(trigger),
             fields=mapping,
+            staff_roles=None if staff_roles is None else StaffRoles.parse(staff_roles, where),
         )

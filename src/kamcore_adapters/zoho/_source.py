@@ -20,6 +20,14 @@ read twice is merged by id.
 
 Deleted records are not seen by ``If-Modified-Since``: they leave the mirror on
 the next full sync (``kamcore sync --full``).
+
+**Staff.** When the profile sets ``staff_roles``, every sync (incremental ones
+too: a few calls) first reads the org's active users, and the document's staff
+are those users (see :mod:`kamcore_adapters.zoho._staff`); the store merges
+staff by id, so each sync brings every active user's current role and line. A
+malformed user is reported on a full read, and on an incremental one only when
+Zoho says it was modified since the cursor, so it is not reported again and
+again. Without ``staff_roles`` no user is read.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
-from kamcore.fileformat import LoadResult, decode_portfolio
+from kamcore.fileformat import LoadResult, Quarantined, decode_portfolio
 from kamcore_adapters.zoho._client import ZohoClient, ZohoError, org_key
 from kamcore_adapters.zoho._mapping import (
     MODULES,
@@ -43,8 +51,9 @@ from kamcore_adapters.zoho._mapping import (
     touched_accounts,
 )
 from kamcore_adapters.zoho._settings import ZohoSettings
+from kamcore_adapters.zoho._staff import StaffRead, staff_from_users
 
-__all__ = ["OVERLAP", "load_changes", "load_portfolio", "read_all"]
+__all__ = ["OVERLAP", "USERS_SCOPE", "load_changes", "load_portfolio", "read_all", "read_staff"]
 
 logger = logging.getLogger("kamcore_adapters.zoho")
 
@@ -52,6 +61,9 @@ OVERLAP: Final = timedelta(minutes=1)
 """How far before the cursor an incremental sync asks from, for clock skew."""
 
 _MIRROR_VERSION: Final = 1
+
+USERS_SCOPE: Final = "ZohoCRM.users.READ"
+"""The OAuth scope that listing the users needs (``ZohoCRM.users.ALL`` covers it too)."""
 
 Mirror = dict[str, dict[str, dict[str, Any]]]
 """Every record read, by module and id: what the mirror file keeps."""
@@ -81,6 +93,51 @@ def _read(
         raise
     logger.info("zoho:%s: %s: %d records read", settings.profile, module, len(records))
     return records
+
+
+def read_staff(client: ZohoClient) -> StaffRead | None:
+    """The staff of the org's active users when the profile sets ``staff_roles``;
+    ``None``, and no request made, when it does not.
+
+    Raises:
+        ZohoError: Zoho refused the listing; for want of the scope, a message
+            that names it.
+    """
+    settings = client.settings
+    if settings.staff_roles is None:
+        return None
+    try:
+        users = list(client.list_users())
+    except ZohoError as error:
+        if error.code == "OAUTH_SCOPE_MISMATCH":
+            raise ZohoError(
+                f"{error}; staff_roles is set, so the sync reads the org's users, which needs "
+                f"the scope {USERS_SCOPE} (or ZohoCRM.users.ALL): generate a refresh token "
+                "with it, or remove staff_roles",
+                status=error.status,
+                code=error.code,
+            ) from None
+        raise
+    staff = staff_from_users(users, settings.staff_roles)
+    logger.info(
+        "zoho:%s: users: %d read, %d staff members",
+        settings.profile,
+        len(users),
+        len(staff.members),
+    )
+    for warning in staff.warnings:
+        logger.warning("zoho:%s: %s", settings.profile, warning)
+    return staff
+
+
+def _modified_after(record: Any, moment: datetime) -> bool:
+    """Whether *record* says it was modified after *moment* (``Modified_Time``)."""
+    text = record.get("Modified_Time") if isinstance(record, Mapping) else None
+    try:
+        modified = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return False
+    return modified is not None and modified.tzinfo is not None and modified > moment
 
 
 def read_all(client: ZohoClient, since: datetime | None = None) -> Mirror:
@@ -156,6 +213,8 @@ def _decode_records(
     *,
     only: set[str] | None = None,
     changed: Mapping[str, set[str]] | None = None,
+    staff: StaffRead | None = None,
+    since: datetime | None = None,
 ) -> LoadResult:
     document, unplaced = build_document(
         records,
@@ -164,12 +223,16 @@ def _decode_records(
         won_stages=settings.won_stages,
         exported_at=started,
         only=only,
+        staff=None if staff is None else staff.members,
     )
     if changed is not None:  # report a record that fits no file when it changed, not forever
         unplaced = [
             q for q in unplaced if q.record_id in changed.get(q.location.split("/", 1)[0], set())
         ]
-    return decode_portfolio(document, source=source, strict=strict, set_aside=unplaced)
+    set_aside: list[Quarantined] = list(unplaced)
+    if staff is not None:
+        set_aside += [q for q in staff.set_aside if since is None or _modified_after(q.raw, since)]
+    return decode_portfolio(document, source=source, strict=strict, set_aside=set_aside)
 
 
 def load_portfolio(
@@ -180,7 +243,8 @@ def load_portfolio(
 ) -> LoadResult:
     """The whole org as a portfolio."""
     started = now()
-    return _decode_records(read_all(client), client.settings, source, strict, started)
+    staff = read_staff(client)
+    return _decode_records(read_all(client), client.settings, source, strict, started, staff=staff)
 
 
 def load_changes(
@@ -198,11 +262,12 @@ def load_changes(
     started = now()
     cursor = started.isoformat()
     mirror = _load_mirror(settings, since) if since is not None else None
+    staff = read_staff(client)
     if since is None or mirror is None:
         if since is not None:
             logger.info("zoho:%s: no mirror for this cursor; reading everything", settings.profile)
         records = read_all(client)
-        result = _decode_records(records, settings, source, strict, started)
+        result = _decode_records(records, settings, source, strict, started, staff=staff)
         _save_mirror(settings, cursor, records)
         return result, cursor
     try:
@@ -217,7 +282,15 @@ def load_changes(
     touched = touched_accounts(changed, mirror, merged)
     logger.info("zoho:%s: %d accounts touched", settings.profile, len(touched))
     result = _decode_records(
-        merged, settings, source, strict, started, only=touched, changed=changed
+        merged,
+        settings,
+        source,
+        strict,
+        started,
+        only=touched,
+        changed=changed,
+        staff=staff,
+        since=start,
     )
     _save_mirror(settings, cursor, merged)
     return result, cursor
