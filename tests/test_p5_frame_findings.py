@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -95,7 +95,7 @@ def test_the_mappings_are_read_only_copies_and_empty_ones_are_shared(
     params["added later"] = values["added later"] = 1  # the caller's dicts change
     assert built == expected
     for mapping in (built.params, built.values):
-        assert isinstance(mapping, MappingProxyType)
+        assert isinstance(mapping, Mapping)
         with pytest.raises(TypeError):
             mapping["x"] = 1  # type: ignore[index]
     bare = CONTEXT.finding(principle="care", code="c", severity="info", action="call")

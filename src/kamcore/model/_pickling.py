@@ -1,7 +1,7 @@
 """Let kamcore's records cross process boundaries: pickle read-only mappings.
 
 Records keep their mappings read-only (:class:`types.MappingProxyType`: an
-account's facts, a portfolio's files, a finding's values, a rule set's rates),
+account's facts, a portfolio's files, a rule set's rates),
 and the standard library cannot pickle those. Review is meant to be sharded over
 processes and machines (Dask, Ray, :mod:`multiprocessing`), which pickle what
 they send, so kamcore registers a reducer that sends a mapping proxy as a copy
