@@ -8,7 +8,8 @@ at one of those moments: one entry for **every** account classified key then,
 with a one-line state (``no issues`` when there are none), the findings of key
 accounts that climbed the escalation ladder (level, holder, since when, how
 long on each level), a health summary per owner and the open findings counted
-by principle.
+by principle. :func:`department_head_report_stream` gives the same report of a
+portfolio file read one account at a time, never held whole.
 
 Typical use::
 
@@ -24,10 +25,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import attrs
 from dateutil import rrule
@@ -41,10 +42,12 @@ from kamcore.escalation import (
     Stay,
     escalate,
     load_policy,
+    opened_at,
 )
 from kamcore.i18n import Messages, level_text, principle_name, severity_text
-from kamcore.model import ClientFile, Portfolio
+from kamcore.model import ClientFile, Portfolio, StaffMember
 from kamcore.review import SEVERITIES, Agenda, Finding, review, severity_rank
+from kamcore.review.stream import EachReview, review_portfolio_stream
 
 ACCOUNT_COLUMNS: Final = (
     "Account",
@@ -135,6 +138,7 @@ __all__ = [
     "EscalationEntry",
     "OwnerSummary",
     "department_head_report",
+    "department_head_report_stream",
     "previous_report_date",
     "report_dates",
 ]
@@ -160,7 +164,13 @@ _MISSING: Final = "n/a"
 NO_ESCALATIONS: Final = "No findings of key accounts have climbed above their owner."
 
 
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"unknown report period {period!r} (known: {', '.join(PERIODS)})")
+
+
 def _rule(period: str, dtstart: datetime, until: datetime | None) -> rrule.rrule:
+    _check_period(period)
     if dtstart.tzinfo is None:
         raise ValueError("report dates need a time-zone-aware moment")
     if period == "week":
@@ -173,17 +183,15 @@ def _rule(period: str, dtstart: datetime, until: datetime | None) -> rrule.rrule
             byminute=0,
             bysecond=0,
         )
-    if period == "month":
-        return rrule.rrule(
-            rrule.MONTHLY,
-            dtstart=dtstart,
-            until=until,
-            bymonthday=1,
-            byhour=REPORT_HOUR,
-            byminute=0,
-            bysecond=0,
-        )
-    raise ValueError(f"unknown report period {period!r} (known: {', '.join(PERIODS)})")
+    return rrule.rrule(  # month, the other period _check_period knows
+        rrule.MONTHLY,
+        dtstart=dtstart,
+        until=until,
+        bymonthday=1,
+        byhour=REPORT_HOUR,
+        byminute=0,
+        bysecond=0,
+    )
 
 
 def report_dates(start: datetime, end: datetime, period: str = "week") -> tuple[datetime, ...]:
@@ -202,7 +210,12 @@ def report_dates(start: datetime, end: datetime, period: str = "week") -> tuple[
 
 
 def previous_report_date(as_of: datetime, period: str = "week") -> datetime:
-    """The last report date strictly before *as_of*, in *as_of*'s time zone."""
+    """The last report date strictly before *as_of*, in *as_of*'s time zone.
+
+    Raises:
+        ValueError: *as_of* is naive, or *period* is not one of :data:`PERIODS`.
+    """
+    _check_period(period)  # before the look-back, which only the known periods have
     before = _rule(period, as_of - _LOOKBACK[period], None).before(as_of)
     assert before is not None  # the look-back always holds a report date
     return before
@@ -461,8 +474,13 @@ class DepartmentHeadReport:
         severities and principles are in their language; ids, names and level names
         stay as they are.
         """
+        return "\n".join(self.markdown_lines(messages)) + "\n"
+
+    def markdown_lines(self, messages: Messages | None = None) -> Iterator[str]:
+        """The lines of :meth:`as_markdown`'s document, without their newlines, each
+        made when it is asked for (the document of a large portfolio is never held)."""
         m = messages
-        lines = [
+        yield from [
             f"# {_md(self.title(m))}",
             "",
             _md(self.intro(m)),
@@ -471,11 +489,11 @@ class DepartmentHeadReport:
             "",
         ]
         if self.accounts:
-            lines += [
+            yield from [
                 _md_row(columns(ACCOUNT_COLUMNS, ACCOUNT_COLUMN_KEYS, m)),
                 _md_row(["---"] * 4 + ["---:"] * 2 + ["---"] + ["---:"] * 2 + ["---"] * 2),
             ]
-            lines += [
+            yield from (
                 _md_row(
                     [
                         _md(entry.account_id),
@@ -492,28 +510,28 @@ class DepartmentHeadReport:
                     ]
                 )
                 for entry in self.accounts
-            ]
+            )
         else:
-            lines.append(say(m, "no_key_accounts", "No key accounts."))
-        lines += ["", f"## {say(m, 'escalations', 'Escalations')}", ""]
+            yield say(m, "no_key_accounts", "No key accounts.")
+        yield from ["", f"## {say(m, 'escalations', 'Escalations')}", ""]
         if self.escalations:
-            lines += [
+            yield from [
                 _md_row(columns(ESCALATION_COLUMNS, ESCALATION_COLUMN_KEYS, m)),
                 _md_row(["---"] * 8),
             ]
-            lines += [
+            yield from (
                 _md_row([_md(text) for text in escalation_cells(entry, m)])
                 for entry in self.escalations
-            ]
+            )
         else:
-            lines.append(say(m, "no_escalations", NO_ESCALATIONS))
-        lines += ["", f"## {say(m, 'health_by_owner', 'Health by owner')}", ""]
+            yield say(m, "no_escalations", NO_ESCALATIONS)
+        yield from ["", f"## {say(m, 'health_by_owner', 'Health by owner')}", ""]
         if self.owners:
-            lines += [
+            yield from [
                 _md_row(columns(OWNER_COLUMNS, OWNER_COLUMN_KEYS, m)),
                 _md_row(["---", "---:", "---:", "---:", "---:", "---:"]),
             ]
-            lines += [
+            yield from (
                 _md_row(
                     [
                         _md(owner_label(owner.owner, owner.name)),
@@ -525,22 +543,21 @@ class DepartmentHeadReport:
                     ]
                 )
                 for owner in self.owners
-            ]
+            )
         else:
-            lines.append(say(m, "no_owners", "No owners of key accounts."))
-        lines += ["", f"## {say(m, 'findings_by_principle', 'Open findings by principle')}", ""]
+            yield say(m, "no_owners", "No owners of key accounts.")
+        yield from ["", f"## {say(m, 'findings_by_principle', 'Open findings by principle')}", ""]
         if self.findings_by_principle:
-            lines += [
+            yield from [
                 _md_row(columns(("Principle", "Open findings"), ("principle", "open_findings"), m)),
                 _md_row(["---", "---:"]),
             ]
-            lines += [
+            yield from (
                 _md_row([_md(principle_label(principle, m)), str(count)])
                 for principle, count in self.findings_by_principle.items()
-            ]
+            )
         else:
-            lines.append(say(m, "no_findings", "No open findings on key accounts."))
-        return "\n".join(lines) + "\n"
+            yield say(m, "no_findings", "No open findings on key accounts.")
 
     def as_html(self, messages: Messages | None = None) -> str:
         """The report as one self-contained HTML page with inline SVG charts, in the
@@ -741,33 +758,62 @@ def _by_severity(findings: Sequence[Finding]) -> dict[str, tuple[str, ...]]:
     }
 
 
+@attrs.frozen(kw_only=True)
+class _KeyAccount:
+    """What the report reads of a key account's records: all it keeps of them."""
+
+    account_id: str
+    name: str
+    owner: str
+    tier: str
+    previous_tier: str
+    promises_slipped: int
+    complaints_open: int
+
+
+def _key_account(
+    original: ClientFile, as_of: datetime, previous: datetime, classifier: Classifier
+) -> _KeyAccount | None:
+    """What the report needs of *original*'s records if it is key at *as_of*, else ``None``."""
+    client = original.as_of(as_of)
+    now = classifier.classify(client, as_of)
+    if not now.key:
+        return None
+    before = classifier.classify(original.as_of(previous), previous)
+    return _KeyAccount(
+        account_id=client.id,
+        name=client.account.name,
+        owner=client.account.owner,
+        tier=now.tier,
+        previous_tier=before.tier,
+        promises_slipped=len(client.timeline.slipped_promises(as_of)),
+        complaints_open=len(client.timeline.open_complaints()),
+    )
+
+
 def _entry(
-    client: ClientFile,
+    key: _KeyAccount,
     *,
-    tier: str,
-    previous_tier: str,
     agenda: Agenda,
     owner_names: Mapping[str, str],
     escalated: Sequence[Escalation],
 ) -> AccountEntry:
-    findings = _by_severity(agenda.for_account(client.id))
-    slipped = len(client.timeline.slipped_promises(agenda.as_of))
-    complaints = len(client.timeline.open_complaints())
-    health = agenda.health.get(client.id)
+    findings = _by_severity(agenda.for_account(key.account_id))
+    health = agenda.health.get(key.account_id)
     return AccountEntry(
-        account_id=client.id,
-        name=client.account.name,
-        owner=client.account.owner,
-        owner_name=owner_names.get(client.account.owner),
-        tier=tier,
-        previous_tier=previous_tier,
+        account_id=key.account_id,
+        name=key.name,
+        owner=key.owner,
+        owner_name=owner_names.get(key.owner),
+        tier=key.tier,
+        previous_tier=key.previous_tier,
         health=None if health is None else health.score,
         trend=None if health is None else health.trend,
         findings=findings,
-        promises_slipped=slipped,
-        complaints_open=complaints,
+        promises_slipped=key.promises_slipped,
+        complaints_open=key.complaints_open,
         escalated=_escalated(escalated),
-        state=_state(findings, slipped, complaints),
+        state=_state(findings, key.promises_slipped, key.complaints_open),
     )
 
 
@@ -837,7 +883,8 @@ def department_head_report(
             with *classifier* when ``None``.
         policy: the escalation ladder; kamcore's default policy when ``None``.
         calendar: the business calendar escalation delays are measured on; the
-            policy's calendar when ``None``.
+            policy's calendar (with the public holidays of the years the key
+            accounts' findings involve) when ``None``.
 
     Raises:
         ValueError: *period* is unknown, *as_of* is naive, or *agenda* is of
@@ -850,42 +897,173 @@ def department_head_report(
     elif agenda.as_of != as_of:
         raise ValueError(f"the agenda is of {agenda.as_of.isoformat()}, not {as_of.isoformat()}")
     policy = policy if policy is not None else load_policy()
-    names = {member.id: member.name for member in portfolio.staff}
-    escalations: defaultdict[str, list[Escalation]] = defaultdict(list)
-    for escalation in escalate(agenda, policy, calendar, portfolio=portfolio):
-        escalations[escalation.finding.account_id].append(escalation)
+    keys = [
+        key
+        for key in (_key_account(client, as_of, previous, classifier) for client in portfolio)
+        if key is not None
+    ]
+    return _report(
+        keys,
+        _of_key_accounts(agenda, keys),
+        lambda findings: escalate(findings, policy, calendar, portfolio=portfolio),
+        staff=portfolio.staff,
+        period=period,
+        previous=previous,
+        policy=policy,
+    )
+
+
+def department_head_report_stream(
+    stream: IO[str],
+    as_of: datetime | None = None,
+    *,
+    source: str,
+    period: str = "week",
+    classifier: Classifier | None = None,
+    policy: EscalationPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    default_as_of: datetime | None = None,
+    each_review: EachReview | None = None,
+) -> DepartmentHeadReport:
+    """:func:`department_head_report` of the portfolio document in *stream*, read one
+    account at a time.
+
+    The report is the one ``department_head_report(decode_portfolio_stream(stream,
+    source=source).portfolio, as_of, …)`` gives, and the document is refused for
+    the same problems; what differs is memory. The document is reviewed as
+    :func:`~kamcore.review.stream.review_portfolio_stream` reviews it, and while
+    each account's records are there the report takes what it needs of them:
+    of a key account, its tiers now and at the previous report date, its
+    slipped promises and open complaints, and when each of its open findings
+    became open (for the escalations); of any other account, nothing. A
+    document kamcore wrote is never held whole (see
+    :func:`~kamcore.review.stream.review_stream` for one that is).
+
+        >>> import kamcore
+        >>> portfolio = kamcore.load_portfolio(kamcore.SAMPLE_PORTFOLIO).portfolio
+        >>> with open(kamcore.SAMPLE_PORTFOLIO, encoding="utf-8-sig") as stream:
+        ...     report = department_head_report_stream(stream, source=kamcore.SAMPLE_PORTFOLIO)
+        >>> report == department_head_report(portfolio, portfolio.exported_at)
+        True
+
+    Args:
+        stream: the document's text (open files with ``encoding="utf-8-sig"``).
+        as_of: the report's moment (time-zone aware); the document's
+            ``exported_at`` when ``None``.
+        source: how the caller names the source; it appears in errors.
+        period: as for :func:`department_head_report`.
+        classifier: as for :func:`department_head_report`; it also reviews the accounts.
+        policy: as for :func:`department_head_report`.
+        calendar: as for :func:`department_head_report`.
+        default_as_of: the report's moment when *as_of* is ``None`` and the
+            document gives no ``exported_at`` (``kamcore report`` passes now).
+        each_review: called for every account once it is reviewed, as by
+            :func:`~kamcore.review.stream.review_portfolio_stream` (after the
+            report took what it needs of the account).
+
+    Raises:
+        PortfolioFormatError: as for :func:`~kamcore.review.stream.review_stream`.
+        ValueError: *period* is unknown or *as_of* is naive (before anything is
+            read); *as_of* and *default_as_of* are ``None`` and the document has
+            no ``exported_at``.
+    """
+    _check_period(period)
+    if as_of is not None:
+        previous_report_date(as_of, period)  # refuses a naive moment before the reading
+    classifier = classifier if classifier is not None else load_classifier()
+    policy = policy if policy is not None else load_policy()
+    keys: list[_KeyAccount] = []
+    opened: dict[str, datetime] = {}
+    previous: datetime | None = None  # the review's moment is known at its first account
+
+    def take(client: ClientFile, findings: tuple[Finding, ...], moment: datetime) -> None:
+        nonlocal previous
+        if previous is None:
+            previous = previous_report_date(moment, period)
+        key = _key_account(client, moment, previous, classifier)
+        if key is not None:
+            keys.append(key)
+            for finding in findings:
+                opened[finding.key] = opened_at(finding, client, moment)
+        if each_review is not None:
+            each_review(client, findings, moment)
+
+    streamed = review_portfolio_stream(
+        stream,
+        as_of,
+        source=source,
+        classifier=classifier,
+        default_as_of=default_as_of,
+        each_review=take,
+    )
+    staff = streamed.portfolio.staff
+    key_agenda = _of_key_accounts(streamed.agenda, keys)
+    # What the report reads of the review is in key_agenda: the other accounts'
+    # findings (most of a big agenda) go before the escalations are made.
+    del streamed
+    if previous is None:  # no account
+        previous = previous_report_date(key_agenda.as_of, period)
+    return _report(
+        keys,
+        key_agenda,
+        lambda findings: escalate(findings, policy, calendar, opened=opened, staff=staff),
+        staff=staff,
+        period=period,
+        previous=previous,
+        policy=policy,
+    )
+
+
+def _of_key_accounts(agenda: Agenda, keys: Sequence[_KeyAccount]) -> Agenda:
+    """*agenda* cut to the key accounts *keys*: their open findings and their health,
+    all the report reads of a review."""
+    wanted = {key.account_id for key in keys}
+    return Agenda(
+        as_of=agenda.as_of,
+        findings=tuple(finding for finding in agenda.findings if finding.account_id in wanted),
+        health={account: health for account, health in agenda.health.items() if account in wanted},
+    )
+
+
+def _report(
+    keys: Sequence[_KeyAccount],
+    agenda: Agenda,
+    escalated_of: Callable[[Agenda], Iterable[Escalation]],
+    *,
+    staff: Iterable[StaffMember],
+    period: str,
+    previous: datetime,
+    policy: EscalationPolicy,
+) -> DepartmentHeadReport:
+    """The report on the key accounts *keys*, from the review *agenda* cut to them
+    (:func:`_of_key_accounts`).
+
+    ``escalated_of(agenda)`` gives the escalations of *agenda*'s open findings:
+    those of the key accounts, the only ones the report shows (and the only ones
+    dated while streaming).
+    """
+    names = {member.id: member.name for member in staff}
+    by_account: defaultdict[str, list[Escalation]] = defaultdict(list)
+    for escalation in escalated_of(agenda):
+        by_account[escalation.finding.account_id].append(escalation)
     entries = []
     escalated: list[EscalationEntry] = []
-    for original in portfolio:
-        client = original.as_of(as_of)
-        now = classifier.classify(client, as_of)
-        if not now.key:
-            continue
-        before = classifier.classify(original.as_of(previous), previous)
-        entries.append(
-            _entry(
-                client,
-                tier=now.tier,
-                previous_tier=before.tier,
-                agenda=agenda,
-                owner_names=names,
-                escalated=escalations[client.id],
-            )
-        )
+    for key in keys:
+        mine = by_account[key.account_id]
+        entries.append(_entry(key, agenda=agenda, owner_names=names, escalated=mine))
         escalated += [
             EscalationEntry(
-                account_name=client.account.name,
+                account_name=key.name,
                 escalation=escalation,
                 staff_names=_holder_names(escalation, names),
             )
-            for escalation in escalations[client.id]
+            for escalation in mine
             if escalation.escalated
         ]
     entries.sort(key=lambda entry: (entry.owner, entry.account_id))
-    keys = {entry.account_id for entry in entries}
-    principles = Counter(f.principle for f in agenda.findings if f.account_id in keys)
+    principles = Counter(finding.principle for finding in agenda.findings)
     return DepartmentHeadReport(
-        as_of=as_of,
+        as_of=agenda.as_of,
         period=period,
         previous=previous,
         accounts=tuple(entries),

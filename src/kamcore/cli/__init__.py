@@ -38,6 +38,12 @@ from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
 from kamcore.cli._notices import add_lang_option, notices_json, notices_text
 from kamcore.cli._render import json_blocks
+from kamcore.cli._report_stream import (
+    loaded_report,
+    report_json,
+    report_markdown,
+    streamed_report,
+)
 from kamcore.cli._review import (
     agenda_json,
     agenda_markdown,
@@ -57,13 +63,11 @@ from kamcore.cli._sync import (
     sync_command,
     tenant_name,
 )
-from kamcore.escalation import load_policy
 from kamcore.fileformat import encode_client_file
 from kamcore.i18n import messages
 from kamcore.model import Portfolio
 from kamcore.notices import draft_notices
 from kamcore.plugins import get_plugin_manager
-from kamcore.report import department_head_report
 from kamcore.review import review
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -418,21 +422,20 @@ def _review(args: argparse.Namespace) -> Iterable[str]:
 
 
 def _report(args: argparse.Namespace) -> Iterable[str]:
-    portfolio, moment = _load(args)
-    made = department_head_report(
-        portfolio,
-        moment,
-        period=args.period,
-        classifier=load_classifier(args.rules),
-        policy=load_policy(args.policy),
-    )
+    # As _review: a JSON file is read one account at a time, never held whole;
+    # any other source, or a file the stream refuses (to word the error), is loaded.
+    path = json_file_source(args)
+    made = streamed_report(args, path, progress=sys.stderr) if path is not None else None
+    if made is None:
+        portfolio, moment = _load(args)
+        made = loaded_report(args, portfolio, moment)
     lines: Iterable[str]
     if args.format == "json":
-        lines = json_blocks(made.as_dict())  # printed as it is encoded: see json_blocks
+        lines = report_json(made)  # printed as it is encoded: see report_json
     elif args.format == "html":
         lines = [made.as_html(messages(args.lang) if args.lang else None)]
     else:
-        lines = [made.as_markdown(messages(args.lang) if args.lang else None)]
+        lines = report_markdown(made, messages(args.lang) if args.lang else None)
     if args.out is None:
         return lines
     try:

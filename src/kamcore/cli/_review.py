@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import IO, Any, Final, TextIO, TypeVar
 
 import attrs
 
@@ -30,12 +30,12 @@ from kamcore.cli._moment import show_moment
 from kamcore.cli._render import Align, JsonArray, JsonObject, cell, json_blocks, table
 from kamcore.cli._source import collector_paused
 from kamcore.errors import KamcoreError
-from kamcore.escalation import Escalator, escalator, load_policy, opened_at
+from kamcore.escalation import EscalationPolicy, Escalator, escalator, load_policy, opened_at
 from kamcore.i18n import Messages, action_text, describe, severity_text
 from kamcore.model import Account, ClientFile, Portfolio, StaffMember
 from kamcore.report import holder_text, level_label
 from kamcore.review import Agenda, Finding, Health, review
-from kamcore.review.stream import review_portfolio_stream
+from kamcore.review.stream import StreamedReview, review_portfolio_stream
 
 __all__ = [
     "ReviewedSource",
@@ -46,6 +46,7 @@ __all__ = [
     "agenda_table",
     "for_owner",
     "loaded_review",
+    "read_streamed",
     "resolve_owner",
     "streamed_review",
 ]
@@ -79,6 +80,9 @@ _MAX_OWNERS: Final = 20
 """How many owners the error for an unknown ``--owner`` lists."""
 _PROGRESS_EVERY: Final = 1.0
 """How many seconds at least between two updates of the progress line."""
+
+_Read = TypeVar("_Read")
+"""What a command makes of a file it streams (see :func:`read_streamed`)."""
 
 
 def _plural(count: int, noun: str) -> str:
@@ -150,8 +154,7 @@ def streamed_review(
     renderers read is kept of each account (:class:`Roster`).
 
     When *progress* is a terminal, a line on it says how far the review is while
-    it runs (accounts reviewed, how much of the file is read, seconds since the
-    start), and is cleared at the end; nothing is written to any other stream.
+    it runs (see :func:`read_streamed`).
 
     Returns:
         What :func:`loaded_review` gives for the loaded file, or ``None`` when the
@@ -163,19 +166,66 @@ def streamed_review(
         KamcoreError: ``--owner`` owns no account.
     """
     opened: dict[str, datetime] = {}
-    shown: _Progress | None = None
 
-    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
-        for finding in findings:
-            opened[finding.key] = opened_at(finding, client, as_of)
-        if shown is not None:
-            shown.reviewed()
+    def read(
+        stream: IO[str], reviewed: Callable[[], object]
+    ) -> tuple[EscalationPolicy, StreamedReview]:
+        def date_findings(
+            client: ClientFile, findings: tuple[Finding, ...], as_of: datetime
+        ) -> None:
+            for finding in findings:
+                opened[finding.key] = opened_at(finding, client, as_of)
+            reviewed()
 
-    try:
         policy = load_policy(args.policy)
         classifier = load_classifier(args.rules)
-        # Paused as for a load (see collector_paused): the findings pile up as
-        # the records did, and the collector would scan them again and again.
+        streamed = review_portfolio_stream(
+            stream,
+            args.as_of,
+            source=args.source,
+            classifier=classifier,
+            default_as_of=datetime.now(UTC),
+            each_review=date_findings,
+        )
+        return policy, streamed
+
+    done = read_streamed(path, read, progress=progress)
+    if done is None:
+        return None
+    policy, streamed = done
+    roster = Roster.of(streamed.portfolio)
+    agenda = streamed.agenda
+    if args.owner is not None:
+        agenda = for_owner(agenda, roster, resolve_owner(roster, args.owner))
+    escalations = escalator(agenda, policy, opened=opened, staff=roster.staff)
+    return ReviewedSource(agenda=agenda, escalator=escalations, roster=roster)
+
+
+def read_streamed(
+    path: Path,
+    read: Callable[[IO[str], Callable[[], object]], _Read],
+    *,
+    progress: TextIO | None = None,
+) -> _Read | None:
+    """What ``read(stream, reviewed)`` makes of the portfolio file at *path*, or ``None``
+    if it refuses it: how a command streams a file, and falls back to loading it.
+
+    *stream* is the file's text; *read* calls ``reviewed()`` each time it has
+    reviewed an account. When *progress* is a terminal, a line on it says how far
+    the review is while it runs (accounts reviewed, how much of the file is read,
+    seconds since the start), and is cleared at the end; nothing is written to any
+    other stream. Python's cyclic garbage collector is paused meanwhile, as for a
+    load (see :func:`~kamcore.cli._source.collector_paused`): the findings pile
+    up as the records did, and the collector would scan them again and again.
+
+    Returns:
+        What *read* returns; ``None`` when it (or opening the file) raised a
+        :class:`~kamcore.errors.KamcoreError`, an :class:`OSError` or a
+        :class:`UnicodeError`: the caller then loads the source, which says what
+        is wrong in the words and the order it always has.
+    """
+    shown: _Progress | None = None
+    try:
         with (
             collector_paused(),
             path.open("rb") as file,
@@ -184,25 +234,16 @@ def streamed_review(
             if progress is not None and progress.isatty():
                 shown = _Progress(progress, file.tell, path.stat().st_size)
             try:
-                streamed = review_portfolio_stream(
-                    stream,
-                    args.as_of,
-                    source=args.source,
-                    classifier=classifier,
-                    default_as_of=datetime.now(UTC),
-                    each_review=date_findings,
-                )
+                return read(stream, shown.reviewed if shown is not None else _unseen)
             finally:
                 if shown is not None:
                     shown.clear()
     except (KamcoreError, OSError, UnicodeError):
         return None
-    roster = Roster.of(streamed.portfolio)
-    agenda = streamed.agenda
-    if args.owner is not None:
-        agenda = for_owner(agenda, roster, resolve_owner(roster, args.owner))
-    escalations = escalator(agenda, policy, opened=opened, staff=roster.staff)
-    return ReviewedSource(agenda=agenda, escalator=escalations, roster=roster)
+
+
+def _unseen() -> None:
+    """An account was reviewed, and no one is shown the progress."""
 
 
 class _Progress:
