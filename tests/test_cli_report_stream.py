@@ -40,8 +40,13 @@ from kamcore.report import (
 )
 from kamcore.review import Finding
 from kamcore.synthetic import SyntheticSpec, write_synthetic_portfolio
-
-Run = tuple[int, str, str]
+from stream_support import (
+    BAD_SOURCES,
+    RunBoth,
+    both_paths,
+    sample_document,
+    write_document,
+)
 
 # Not ``import kamcore.cli._review``: the package's ``_review`` is the command function.
 review_module = importlib.import_module("kamcore.cli._review")
@@ -66,18 +71,6 @@ holidays = { country = "BG" }
 
 GENERATED = SyntheticSpec(accounts=200, events_per_account=10, seed=0)
 """A generated portfolio with key accounts whose tier changed within the month."""
-
-
-def _sample_document() -> dict[str, Any]:
-    with open(SAMPLE_PORTFOLIO, encoding="utf-8-sig") as stream:
-        document: dict[str, Any] = json.load(stream)
-    return document
-
-
-def _write(path: Path, document: dict[str, Any], order: list[str] | None = None) -> str:
-    keys = order if order is not None else list(document)
-    path.write_text(json.dumps({k: document[k] for k in keys}, ensure_ascii=False), "utf-8")
-    return str(path)
 
 
 def _generated_text(spec: SyntheticSpec) -> str:
@@ -117,7 +110,7 @@ def _loaded(text: str, as_of: datetime | None = None, **options: Any) -> Departm
 @pytest.mark.parametrize("period", PERIODS)
 @pytest.mark.parametrize("accounts_first", [False, True], ids=["streamed", "held"])
 def test_the_sample_report_streamed_is_the_loaded_one(period: str, accounts_first: bool) -> None:
-    document = _sample_document()
+    document = sample_document()
     order = sorted(document, key=lambda key: key != "accounts") if accounts_first else None
     text = json.dumps({k: document[k] for k in order or document}, ensure_ascii=False)
     options: dict[str, Any] = {"period": period, "policy": load_policy()}
@@ -162,7 +155,7 @@ def test_any_generated_portfolio_moment_and_period_give_the_loaded_report(
 
 
 def test_a_document_without_accounts_gives_an_empty_report() -> None:
-    document = _sample_document()
+    document = sample_document()
     document["accounts"] = []
     document["reports"] = []
     text = json.dumps(document, ensure_ascii=False)
@@ -173,7 +166,7 @@ def test_a_document_without_accounts_gives_an_empty_report() -> None:
 
 
 def test_without_exported_at_the_default_moment_is_the_report_s() -> None:
-    document = _sample_document()
+    document = sample_document()
     exported_at = datetime.fromisoformat(document.pop("exported_at"))
     text = json.dumps(document, ensure_ascii=False)
     report = _streamed(text, default_as_of=exported_at)
@@ -224,7 +217,7 @@ def test_a_naive_moment_or_unknown_period_is_refused_before_anything_is_read(
 
 
 def test_an_invalid_record_refuses_the_document() -> None:
-    document = _sample_document()
+    document = sample_document()
     document["accounts"][-1]["transactions"][0]["amount"] = "lots"
     with pytest.raises(PortfolioFormatError):
         _streamed(json.dumps(document, ensure_ascii=False))
@@ -240,7 +233,7 @@ def test_report_json_is_the_text_of_json_dumps_of_as_dict() -> None:
     reports = [
         department_head_report(sample, sample.exported_at),
         _loaded(text, period="month", policy=parse_policy(tomllib.loads(POLICY))),
-        _loaded(json.dumps({**_sample_document(), "accounts": [], "reports": []})),
+        _loaded(json.dumps({**sample_document(), "accounts": [], "reports": []})),
     ]
     assert reports[1].escalations
     assert reports[2].accounts == ()
@@ -293,30 +286,9 @@ def test_the_command_prints_and_writes_the_texts_of_as_markdown_and_as_dict(
 
 
 @pytest.fixture
-def run_both(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[Run, Run]]:
+def run_both(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunBoth:
     """Run ``kamcore report *argv`` streamed, then loaded; check which paths ran."""
-
-    def run(*argv: str, streams: bool = True) -> tuple[Run, Run]:
-        with monkeypatch.context() as patch:
-            loads: list[str] = []
-            real_load = cli._load
-
-            def counted_load(args: Any) -> Any:
-                loads.append(args.source)
-                return real_load(args)
-
-            patch.setattr(cli, "_load", counted_load)
-            streamed = (cli.main(["report", *argv]), *capsys.readouterr())
-            # A file the stream reads is never loaded; one it refuses is, to word the error.
-            assert (loads == []) == streams
-        with monkeypatch.context() as patch:
-            patch.setattr(cli, "json_file_source", lambda args: None)
-            loaded = (cli.main(["report", *argv]), *capsys.readouterr())
-        return streamed, loaded
-
-    return run
+    return both_paths("report", monkeypatch, capsys)
 
 
 OPTIONS = [
@@ -332,7 +304,7 @@ OPTIONS = [
 
 @pytest.mark.parametrize("options", OPTIONS, ids=" ".join)
 def test_the_sample_prints_the_same_streamed_or_loaded(
-    run_both: Callable[..., tuple[Run, Run]], policy_file: str, options: list[str]
+    run_both: RunBoth, policy_file: str, options: list[str]
 ) -> None:
     argv = [policy_file if option == "POLICY" else option for option in options]
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, *argv)
@@ -343,7 +315,7 @@ def test_the_sample_prints_the_same_streamed_or_loaded(
 
 @pytest.mark.parametrize("output", ["markdown", "json", "html"])
 def test_a_generated_portfolio_prints_the_same_streamed_or_loaded(
-    run_both: Callable[..., tuple[Run, Run]], generated: str, policy_file: str, output: str
+    run_both: RunBoth, generated: str, policy_file: str, output: str
 ) -> None:
     argv = ["--format", output, "--period", "month", "--policy", policy_file]
     streamed, loaded = run_both(generated, *argv)
@@ -381,49 +353,17 @@ def test_out_writes_the_same_file_streamed_or_loaded(
     ids=["reports-last", "accounts-first", "exported_at-last"],
 )
 def test_members_after_the_accounts_make_the_stream_hold_them_with_the_same_output(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, order: list[str]
+    run_both: RunBoth, tmp_path: Path, order: list[str]
 ) -> None:
-    source = _write(tmp_path / "held.json", _sample_document(), order)
+    source = write_document(tmp_path / "held.json", sample_document(), order)
     streamed, loaded = run_both(source, "--format", "json")
     assert streamed == loaded
     assert streamed[0] == 0
 
 
-def _bad_record(path: Path) -> str:
-    document = _sample_document()
-    document["accounts"][-1]["transactions"][0]["amount"] = "lots"
-    return _write(path, document)
-
-
-def _staff_again(path: Path) -> str:
-    # Two members named staff: a load keeps the later, the stream read the earlier.
-    document = _sample_document()
-    text = json.dumps(document, ensure_ascii=False)
-    staff = json.dumps(document["staff"][:1], ensure_ascii=False)
-    path.write_text(text[:-1] + f', "staff": {staff}}}', encoding="utf-8")
-    return str(path)
-
-
-def _content(data: bytes) -> Callable[[Path], str]:
-    def write(path: Path) -> str:
-        path.write_bytes(data)
-        return str(path)
-
-    return write
-
-
-BAD_SOURCES: dict[str, Callable[[Path], str]] = {
-    "bad-record": _bad_record,
-    "not-json": _content(b'{"accounts": ['),
-    "not-utf8": _content(b'{"accounts": ["\xff"]}'),
-    "not-a-portfolio": _content(b"[1, 2]"),
-    "staff-again": _staff_again,
-}
-
-
 @pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
 def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, make: Callable[[Path], str]
+    run_both: RunBoth, tmp_path: Path, make: Callable[[Path], str]
 ) -> None:
     source = make(tmp_path / "bad.json")
     streamed, loaded = run_both(source, "--format", "json", streams=False)
@@ -441,9 +381,7 @@ def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
     ],
     ids=" ".join,
 )
-def test_option_errors_are_the_same(
-    run_both: Callable[..., tuple[Run, Run]], options: list[str]
-) -> None:
+def test_option_errors_are_the_same(run_both: RunBoth, options: list[str]) -> None:
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, *options, streams=False)
     assert streamed == loaded
     assert streamed[:2] == (cli.EXIT_ERROR, "")
@@ -451,7 +389,7 @@ def test_option_errors_are_the_same(
 
 
 def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+    run_both: RunBoth, tmp_path: Path
 ) -> None:
     rules = tmp_path / "eur-only.toml"
     rules.write_text(
@@ -470,9 +408,7 @@ CSV_ACCOUNTS = (
 """Two accounts, the first key by the default rules."""
 
 
-def test_csv_collect_uris_and_missing_files_are_loaded(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
-) -> None:
+def test_csv_collect_uris_and_missing_files_are_loaded(run_both: RunBoth, tmp_path: Path) -> None:
     tables = tmp_path / "tables"
     tables.mkdir()
     (tables / "accounts.csv").write_text(CSV_ACCOUNTS, encoding="utf-8")
@@ -490,7 +426,7 @@ def test_csv_collect_uris_and_missing_files_are_loaded(
 
 
 def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
-    run_both: Callable[..., tuple[Run, Run]], monkeypatch: pytest.MonkeyPatch
+    run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)

@@ -29,8 +29,14 @@ from kamcore.model import ClientFile
 from kamcore.review import Finding, review
 from kamcore.review.stream import review_portfolio_stream
 from kamcore.synthetic import SyntheticSpec, account_id, write_synthetic_portfolio
-
-Run = tuple[int, str, str]
+from stream_support import (
+    BAD_SOURCES,
+    RunBoth,
+    both_paths,
+    sample_document,
+    staff_again,
+    write_document,
+)
 
 # Not ``import kamcore.cli._review``: the package's ``_review`` is the command function.
 review_module = importlib.import_module("kamcore.cli._review")
@@ -52,42 +58,9 @@ working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
 
 
 @pytest.fixture
-def run_both(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[Run, Run]]:
-    """Run ``kamcore review *argv`` streamed, then loaded; say which paths ran."""
-
-    def run(*argv: str, streams: bool = True) -> tuple[Run, Run]:
-        with monkeypatch.context() as patch:
-            loads: list[str] = []
-            real_load = cli._load
-
-            def counted_load(args: Any) -> Any:
-                loads.append(args.source)
-                return real_load(args)
-
-            patch.setattr(cli, "_load", counted_load)
-            streamed = (cli.main(["review", *argv]), *capsys.readouterr())
-            # A file the stream reads is never loaded; one it refuses is, to word the error.
-            assert (loads == []) == streams
-        with monkeypatch.context() as patch:
-            patch.setattr(cli, "json_file_source", lambda args: None)
-            loaded = (cli.main(["review", *argv]), *capsys.readouterr())
-        return streamed, loaded
-
-    return run
-
-
-def _sample_document() -> dict[str, Any]:
-    with open(SAMPLE_PORTFOLIO, encoding="utf-8-sig") as stream:
-        document: dict[str, Any] = json.load(stream)
-    return document
-
-
-def _write(path: Path, document: dict[str, Any], order: list[str] | None = None) -> str:
-    keys = order if order is not None else list(document)
-    path.write_text(json.dumps({k: document[k] for k in keys}, ensure_ascii=False), "utf-8")
-    return str(path)
+def run_both(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunBoth:
+    """Run ``kamcore review *argv`` streamed, then loaded; check which paths ran."""
+    return both_paths("review", monkeypatch, capsys)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +90,7 @@ OPTIONS = [
 
 @pytest.mark.parametrize("options", OPTIONS, ids=" ".join)
 def test_the_sample_prints_the_same_streamed_or_loaded(
-    run_both: Callable[..., tuple[Run, Run]], options: list[str]
+    run_both: RunBoth, options: list[str]
 ) -> None:
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, *options)
     assert streamed == loaded
@@ -125,9 +98,7 @@ def test_the_sample_prints_the_same_streamed_or_loaded(
     assert streamed[1]
 
 
-def test_the_sample_has_findings_held_above_their_owner(
-    run_both: Callable[..., tuple[Run, Run]], policy: str
-) -> None:
+def test_the_sample_has_findings_held_above_their_owner(run_both: RunBoth, policy: str) -> None:
     # The escalations are where the findings' dates (read from their records while
     # streaming) show: some must have climbed for the comparison to mean anything.
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--format", "json", "--policy", policy)
@@ -148,16 +119,14 @@ def test_the_sample_has_findings_held_above_their_owner(
     ids=" ".join,
 )
 def test_a_generated_portfolio_prints_the_same_streamed_or_loaded(
-    run_both: Callable[..., tuple[Run, Run]], synthetic: str, policy: str, options: list[str]
+    run_both: RunBoth, synthetic: str, policy: str, options: list[str]
 ) -> None:
     streamed, loaded = run_both(synthetic, *[policy if o == "POLICY" else o for o in options])
     assert streamed == loaded
     assert streamed[0] == 0
 
 
-def test_an_owner_of_a_generated_portfolio(
-    run_both: Callable[..., tuple[Run, Run]], synthetic: str
-) -> None:
+def test_an_owner_of_a_generated_portfolio(run_both: RunBoth, synthetic: str) -> None:
     owner = load_portfolio(synthetic).portfolio.files[account_id(1)].account.owner
     streamed, loaded = run_both(synthetic, "--owner", owner, "--format", "json")
     assert streamed == loaded
@@ -174,31 +143,29 @@ def test_an_owner_of_a_generated_portfolio(
     ids=["reports-last", "accounts-first", "exported_at-last"],
 )
 def test_members_after_the_accounts_make_the_stream_hold_them_with_the_same_output(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, order: list[str]
+    run_both: RunBoth, tmp_path: Path, order: list[str]
 ) -> None:
-    source = _write(tmp_path / "held.json", _sample_document(), order)
+    source = write_document(tmp_path / "held.json", sample_document(), order)
     streamed, loaded = run_both(source, "--format", "json", "--owner", "wang-lei")
     assert streamed == loaded
     assert streamed[0] == 0
 
 
 def test_without_exported_at_a_given_moment_prints_the_same(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+    run_both: RunBoth, tmp_path: Path
 ) -> None:
-    document = _sample_document()
+    document = sample_document()
     del document["exported_at"]
-    source = _write(tmp_path / "no-export.json", document)
+    source = write_document(tmp_path / "no-export.json", document)
     streamed, loaded = run_both(source, "--as-of", "2026-11-20", "--format", "json")
     assert streamed == loaded
     assert streamed[0] == 0
 
 
-def test_without_exported_at_the_review_is_as_of_now(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
-) -> None:
-    document = _sample_document()
+def test_without_exported_at_the_review_is_as_of_now(run_both: RunBoth, tmp_path: Path) -> None:
+    document = sample_document()
     del document["exported_at"]
-    source = _write(tmp_path / "no-export.json", document)
+    source = write_document(tmp_path / "no-export.json", document)
     before = datetime.now(UTC)
     streamed, loaded = run_both(source, "--format", "json")
     assert streamed[0] == loaded[0] == 0
@@ -206,46 +173,14 @@ def test_without_exported_at_the_review_is_as_of_now(
     assert before <= as_of <= datetime.now(UTC)
 
 
-def _bad_record(path: Path) -> str:
-    document = _sample_document()
-    document["accounts"][-1]["transactions"][0]["amount"] = "lots"
-    return _write(path, document)
-
-
-def _staff_again(path: Path) -> str:
-    # Two members named staff: a load keeps the later, the stream read the earlier.
-    document = _sample_document()
-    text = json.dumps(document, ensure_ascii=False)
-    staff = json.dumps(document["staff"][:1], ensure_ascii=False)
-    path.write_text(text[:-1] + f', "staff": {staff}}}', encoding="utf-8")
-    return str(path)
-
-
-def _content(data: bytes) -> Callable[[Path], str]:
-    def write(path: Path) -> str:
-        path.write_bytes(data)
-        return str(path)
-
-    return write
-
-
-BAD_SOURCES: dict[str, Callable[[Path], str]] = {
-    "bad-record": _bad_record,
-    "not-json": _content(b'{"accounts": ['),
-    "not-utf8": _content(b'{"accounts": ["\xff"]}'),
-    "not-a-portfolio": _content(b"[1, 2]"),
-    "staff-again": _staff_again,
-}
-
-
 @pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
 def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path, make: Callable[[Path], str]
+    run_both: RunBoth, tmp_path: Path, make: Callable[[Path], str]
 ) -> None:
     source = make(tmp_path / "bad.json")
     streamed, loaded = run_both(source, "--format", "json", streams=False)
     assert streamed == loaded
-    if make is not _staff_again:
+    if make is not staff_again:
         assert streamed[:2] == (cli.EXIT_ERROR, "")
         assert streamed[2].startswith(f"kamcore: error: {source}")
 
@@ -261,7 +196,7 @@ def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
     ids=" ".join,
 )
 def test_option_errors_are_the_same_and_come_in_the_same_order(
-    run_both: Callable[..., tuple[Run, Run]], options: list[str]
+    run_both: RunBoth, options: list[str]
 ) -> None:
     streams = options[:2] == ["--owner", "nobody"] and len(options) == 2
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, *options, streams=streams)
@@ -271,7 +206,7 @@ def test_option_errors_are_the_same_and_come_in_the_same_order(
 
 
 def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
+    run_both: RunBoth, tmp_path: Path
 ) -> None:
     rules = tmp_path / "eur-only.toml"
     rules.write_text(
@@ -282,9 +217,7 @@ def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
     assert streamed[:2] == (cli.EXIT_ERROR, "")
 
 
-def test_other_sources_and_collect_are_loaded(
-    run_both: Callable[..., tuple[Run, Run]], tmp_path: Path
-) -> None:
+def test_other_sources_and_collect_are_loaded(run_both: RunBoth, tmp_path: Path) -> None:
     for argv in (
         [f"file:{SAMPLE_PORTFOLIO}"],
         [SAMPLE_PORTFOLIO, "--collect"],
@@ -296,7 +229,7 @@ def test_other_sources_and_collect_are_loaded(
 
 
 def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
-    run_both: Callable[..., tuple[Run, Run]], monkeypatch: pytest.MonkeyPatch
+    run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
     streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
@@ -320,7 +253,7 @@ def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
     output=st.sampled_from(["table", "json", "markdown"]),
 )
 def test_any_generated_portfolio_and_moment_print_the_same(
-    run_both: Callable[..., tuple[Run, Run]],
+    run_both: RunBoth,
     tmp_path: Path,
     spec: SyntheticSpec,
     days_before_export: int,
@@ -346,7 +279,7 @@ def test_review_portfolio_stream_shows_each_account_once_with_its_open_findings(
     as_of = portfolio.exported_at
     assert as_of is not None
     expected = review(portfolio, as_of)
-    document = _sample_document()
+    document = sample_document()
     order = sorted(document, key=lambda key: key != "accounts") if accounts_first else None
     seen: list[tuple[str, tuple[Finding, ...], datetime]] = []
 
@@ -366,7 +299,7 @@ def test_review_portfolio_stream_shows_each_account_once_with_its_open_findings(
 
 
 def test_review_portfolio_stream_takes_the_default_moment_only_without_exported_at() -> None:
-    document = _sample_document()
+    document = sample_document()
     exported_at = datetime.fromisoformat(document["exported_at"])
     later = exported_at + timedelta(days=3)
     text = json.dumps(document, ensure_ascii=False)
@@ -466,7 +399,7 @@ def test_a_terminal_is_told_every_account_reviewed_then_the_line_goes(
     path = Path(synthetic)
     if accounts_first:  # the accounts are reviewed once the whole file is read
         document = json.loads(path.read_text(encoding="utf-8"))
-        path = Path(_write(tmp_path / "held.json", document, ["accounts", *document]))
+        path = Path(write_document(tmp_path / "held.json", document, ["accounts", *document]))
     terminal = Terminal()
     shown = review_module.streamed_review(_review_args(str(path)), path, progress=terminal)
     quiet = review_module.streamed_review(_review_args(str(path)), path)
