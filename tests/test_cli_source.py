@@ -31,7 +31,7 @@ def collector_enabled() -> Iterator[None]:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["accounts", SAMPLE_PORTFOLIO],
+        ["accounts", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_stream_commands)
         ["review", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_review_stream)
         ["escalate", SAMPLE_PORTFOLIO],
         ["push", "--dry-run", "jsonl:/nonexistent/never-written.jsonl", SAMPLE_PORTFOLIO],

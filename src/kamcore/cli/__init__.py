@@ -25,18 +25,30 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from kamcore import SAMPLE_PORTFOLIO, KamcoreError
-from kamcore.classification import load_classifier
-from kamcore.cli._accounts import account_summaries, accounts_table
-from kamcore.cli._classify import classification_table, classification_texts, rules_summary
+from kamcore.classification import Classification, load_classifier
+from kamcore.cli._accounts import account_row, account_summary, accounts_table
+from kamcore.cli._accounts_read import (
+    AccountsRead,
+    EachAccount,
+    loaded_accounts,
+    streamed_accounts,
+)
+from kamcore.cli._classify import (
+    classification_row,
+    classification_table,
+    classification_texts,
+    classifications_json,
+    rules_summary,
+)
 from kamcore.cli._clientfile import client_file_text
 from kamcore.cli._escalate import add_escalate_options, escalate_command
 from kamcore.cli._generate import add_generate_command, generate_command
 from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
-from kamcore.cli._notices import add_lang_option, notices_json, notices_text
+from kamcore.cli._notices import add_lang_option, notices_json, notices_text, streamed_notices
 from kamcore.cli._render import json_blocks
 from kamcore.cli._report_stream import (
     loaded_report,
@@ -63,10 +75,11 @@ from kamcore.cli._sync import (
     sync_command,
     tenant_name,
 )
+from kamcore.errors import UnknownAccountError
 from kamcore.fileformat import encode_client_file
 from kamcore.i18n import messages
-from kamcore.model import Portfolio
-from kamcore.notices import draft_notices
+from kamcore.model import ClientFile, Portfolio
+from kamcore.notices import NoticeDraft, draft_notices
 from kamcore.plugins import get_plugin_manager
 from kamcore.review import review
 
@@ -79,6 +92,9 @@ EXIT_ERROR: Final = 1
 or ``kamcore push`` could not create an action."""
 EXIT_USAGE: Final = 2
 """The command line itself is wrong (argparse's own exit code)."""
+
+_Kept = TypeVar("_Kept")
+_Made = TypeVar("_Made")
 
 
 def _version() -> str:
@@ -379,39 +395,85 @@ def _json(value: Any) -> Iterator[str]:
     return json_blocks(value)
 
 
+def _streamed_or_loaded(
+    args: argparse.Namespace,
+    streamed: Callable[[Path], _Made | None],
+    loaded: Callable[[Portfolio, datetime], _Made],
+) -> _Made:
+    """What a command makes of SOURCE: of a JSON file read as it streams, never held
+    whole (``streamed(path)``); of any other source, or of a file the stream refuses
+    (``None``), loaded first, so the error is worded as the load always words it."""
+    path = json_file_source(args)
+    made = streamed(path) if path is not None else None
+    if made is None:
+        portfolio, moment = _load(args)
+        made = loaded(portfolio, moment)
+    return made
+
+
+def _read_accounts(
+    args: argparse.Namespace, start: Callable[[], EachAccount[_Kept]], *, doing: str = "reading"
+) -> AccountsRead[_Kept]:
+    # accounts, show and classify keep of each account what they print.
+    return _streamed_or_loaded(
+        args,
+        lambda path: streamed_accounts(args, path, start, progress=sys.stderr, doing=doing),
+        lambda portfolio, moment: loaded_accounts(portfolio, moment, start),
+    )
+
+
 def _accounts(args: argparse.Namespace) -> Iterable[str]:
-    portfolio, _ = _load(args)
     if args.format == "json":
-        return _json(account_summaries(portfolio))
-    return accounts_table(portfolio)
+        summaries = _read_accounts(args, lambda: _of_client(account_summary))
+        return _json(summaries.kept)
+    rows = _read_accounts(args, lambda: _of_client(account_row))
+    return accounts_table(rows.kept)
+
+
+def _of_client(made: Callable[[ClientFile], _Kept]) -> Callable[[ClientFile, datetime], _Kept]:
+    """*made* of each account as :func:`_read_accounts` shows it (the moment unread)."""
+    return lambda client, _: made(client)
 
 
 def _show(args: argparse.Namespace) -> Iterable[str]:
-    portfolio, moment = _load(args)
-    client = portfolio[args.account_id]
+    def shown(client: ClientFile) -> ClientFile | None:
+        return client if client.id == args.account_id else None
+
+    read = _read_accounts(args, lambda: _of_client(shown))
+    if not read.kept:
+        raise UnknownAccountError(args.account_id)
+    client = read.kept[0]
     if args.format == "json":
         return _json(encode_client_file(client))
-    return client_file_text(client, moment=moment, staff=portfolio.staff)
+    return client_file_text(client, moment=read.moment, staff=read.portfolio.staff)
 
 
 def _classify(args: argparse.Namespace) -> Iterable[str]:
-    portfolio, moment = _load(args)
-    results = load_classifier(args.rules).classify_portfolio(portfolio, moment)
+    # The rule set is loaded when read_accounts starts, after the source is read as
+    # far as a load reads it first: an unreadable --rules is then reported after
+    # the source's own problems, as it always was.
+    def results() -> Callable[[ClientFile, datetime], Classification]:
+        return load_classifier(args.rules).classify
+
+    def rows() -> Callable[[ClientFile, datetime], list[str]]:
+        classify = load_classifier(args.rules).classify
+        return lambda client, moment: classification_row(client.account, classify(client, moment))
+
+    if args.format == "table" and not args.explain:
+        table = _read_accounts(args, rows, doing="classifying")
+        return classification_table(table.kept)
+    classified = _read_accounts(args, results, doing="classifying").kept
     if args.format == "json":
-        return _json([result.as_dict() for result in results.values()])
-    if args.explain:
-        return classification_texts(results)
-    return classification_table(portfolio, results)
+        return classifications_json(classified)  # printed as it is encoded
+    return classification_texts(classified)
 
 
 def _review(args: argparse.Namespace) -> Iterable[str]:
-    # A JSON file is reviewed as it is read, never held whole; any other source,
-    # or a file the stream refuses (to word the error), is loaded first.
-    path = json_file_source(args)
-    reviewed = streamed_review(args, path, progress=sys.stderr) if path is not None else None
-    if reviewed is None:
-        portfolio, moment = _load(args)
-        reviewed = loaded_review(args, portfolio, moment)
+    reviewed = _streamed_or_loaded(
+        args,
+        lambda path: streamed_review(args, path, progress=sys.stderr),
+        lambda portfolio, moment: loaded_review(args, portfolio, moment),
+    )
     agenda, escalations = reviewed.agenda, reviewed.escalator
     if args.format == "json":
         return agenda_json(agenda, escalations)  # printed as it is encoded: see agenda_json
@@ -422,13 +484,11 @@ def _review(args: argparse.Namespace) -> Iterable[str]:
 
 
 def _report(args: argparse.Namespace) -> Iterable[str]:
-    # As _review: a JSON file is read one account at a time, never held whole;
-    # any other source, or a file the stream refuses (to word the error), is loaded.
-    path = json_file_source(args)
-    made = streamed_report(args, path, progress=sys.stderr) if path is not None else None
-    if made is None:
-        portfolio, moment = _load(args)
-        made = loaded_report(args, portfolio, moment)
+    made = _streamed_or_loaded(
+        args,
+        lambda path: streamed_report(args, path, progress=sys.stderr),
+        lambda portfolio, moment: loaded_report(args, portfolio, moment),
+    )
     lines: Iterable[str]
     if args.format == "json":
         lines = report_json(made)  # printed as it is encoded: see report_json
@@ -448,9 +508,13 @@ def _report(args: argparse.Namespace) -> Iterable[str]:
 
 
 def _notices(args: argparse.Namespace) -> Iterable[str]:
-    portfolio, moment = _load(args)
-    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
-    drafts = draft_notices(agenda, portfolio, language=args.lang)
+    def loaded(portfolio: Portfolio, moment: datetime) -> tuple[NoticeDraft, ...]:
+        agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
+        return draft_notices(agenda, portfolio, language=args.lang)
+
+    drafts = _streamed_or_loaded(
+        args, lambda path: streamed_notices(args, path, progress=sys.stderr), loaded
+    )
     if args.format == "json":
         return _json(notices_json(drafts))
     return notices_text(drafts)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kamcore.cli._render import Align, table
-from kamcore.model import ClientFile, Portfolio
+from kamcore.model import ClientFile
 
-__all__ = ["UNKNOWN", "account_summaries", "accounts_table"]
+__all__ = ["UNKNOWN", "account_row", "account_summary", "accounts_table"]
 
 UNKNOWN = "—"
 """What a table shows for a value that is not known (no tier, no event yet)."""
@@ -16,7 +17,14 @@ _HEADER = ("ID", "NAME", "OWNER", "TIER", "CONTACTS", "TRANSACTIONS", "EVENTS", 
 _ALIGN: tuple[Align, ...] = ("left", "left", "left", "left", "right", "right", "right", "left")
 
 
-def _summary(client: ClientFile) -> dict[str, Any]:
+def account_summary(client: ClientFile) -> dict[str, Any]:
+    """The ``--format json`` output's object for one account (the output lists them
+    in portfolio order).
+
+    Keys: ``id``, ``name``, ``owner``, ``tier`` (``None`` when unknown),
+    ``contacts``, ``transactions``, ``events`` (counts) and ``last_event_at``
+    (ISO 8601 date-time of the latest event, ``None`` when there is none).
+    """
     account = client.account
     events = client.timeline.events
     return {
@@ -31,17 +39,8 @@ def _summary(client: ClientFile) -> dict[str, Any]:
     }
 
 
-def account_summaries(portfolio: Portfolio) -> list[dict[str, Any]]:
-    """The ``--format json`` output: one object per account, in portfolio order.
-
-    Keys: ``id``, ``name``, ``owner``, ``tier`` (``None`` when unknown),
-    ``contacts``, ``transactions``, ``events`` (counts) and ``last_event_at``
-    (ISO 8601 date-time of the latest event, ``None`` when there is none).
-    """
-    return [_summary(client) for client in portfolio]
-
-
-def _row(client: ClientFile) -> list[str]:
+def account_row(client: ClientFile) -> list[str]:
+    """The ``--format table`` output's cells for one account (see :func:`accounts_table`)."""
     account = client.account
     events = client.timeline.events
     return [
@@ -56,10 +55,11 @@ def _row(client: ClientFile) -> list[str]:
     ]
 
 
-def accounts_table(portfolio: Portfolio) -> list[str]:
-    """The ``--format table`` output: a header line, then one line per account.
+def accounts_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """The ``--format table`` output: a header line, then one line per account, from
+    each account's :func:`account_row`.
 
     The last-event column shows the day of the latest event, in that event's
     own UTC offset.
     """
-    return table([_row(client) for client in portfolio], header=_HEADER, align=_ALIGN)
+    return table(rows, header=_HEADER, align=_ALIGN)

@@ -1,15 +1,25 @@
-"""``kamcore notices``: the written client notices a review calls for, as text or JSON."""
+"""``kamcore notices``: the written client notices a review calls for, as text or JSON.
+
+A local JSON file read strictly is reviewed as it is read (:func:`streamed_notices`),
+holding only the accounts whose findings call for a notice; any other source is
+loaded first. Both give the same drafts.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, TextIO
 
+from kamcore.cli._review import read_streamed, review_read
 from kamcore.i18n import LANGUAGES
-from kamcore.notices import NoticeDraft
+from kamcore.model import ClientFile, Portfolio
+from kamcore.notices import NOTICE_TRIGGERS, NoticeDraft, draft_notices
+from kamcore.review import Finding
 
-__all__ = ["add_lang_option", "notices_json", "notices_text"]
+__all__ = ["add_lang_option", "notices_json", "notices_text", "streamed_notices"]
 
 
 def add_lang_option(parser: argparse.ArgumentParser, *, purpose: str) -> None:
@@ -49,3 +59,34 @@ def notices_text(drafts: Sequence[NoticeDraft]) -> list[str]:
 def notices_json(drafts: Sequence[NoticeDraft]) -> list[dict[str, Any]]:
     """The drafts as JSON-ready values."""
     return [draft.as_dict() for draft in drafts]
+
+
+def streamed_notices(
+    args: argparse.Namespace, path: Path, *, progress: TextIO | None = None
+) -> tuple[NoticeDraft, ...] | None:
+    """``kamcore notices`` of the portfolio file at *path*, each account reviewed as it is read.
+
+    Memory holds the review's findings and the client files of the accounts
+    whose open findings may call for a notice (:data:`~kamcore.notices.NOTICE_TRIGGERS`):
+    all :func:`~kamcore.notices.draft_notices` reads of the portfolio besides the
+    staff. When *progress* is a terminal, a line on it says how far the review is
+    (see :func:`~kamcore.cli._review.read_streamed`).
+
+    Returns:
+        The drafts a load of the file gives, or ``None`` when the file or
+        ``--rules`` is refused: the load then says what is wrong, in the words and
+        the order it always has.
+    """
+
+    def read(stream: IO[str], reviewed: Callable[[], object]) -> tuple[NoticeDraft, ...]:
+        called_for: dict[str, ClientFile] = {}
+
+        def hold(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+            if any(finding.message in NOTICE_TRIGGERS for finding in findings):
+                called_for[client.id] = client
+
+        streamed = review_read(args, stream, reviewed, each_review=hold)
+        portfolio = Portfolio(files=called_for.values(), staff=streamed.portfolio.staff)
+        return draft_notices(streamed.agenda, portfolio, language=args.lang)
+
+    return read_streamed(path, read, progress=progress)

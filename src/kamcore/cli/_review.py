@@ -35,7 +35,7 @@ from kamcore.i18n import Messages, action_text, describe, severity_text
 from kamcore.model import Account, ClientFile, Portfolio, StaffMember
 from kamcore.report import holder_text, level_label
 from kamcore.review import Agenda, Finding, Health, review
-from kamcore.review.stream import StreamedReview, review_portfolio_stream
+from kamcore.review.stream import EachReview, StreamedReview, review_portfolio_stream
 
 __all__ = [
     "ReviewedSource",
@@ -48,6 +48,7 @@ __all__ = [
     "loaded_review",
     "read_streamed",
     "resolve_owner",
+    "review_read",
     "streamed_review",
 ]
 
@@ -167,27 +168,15 @@ def streamed_review(
     """
     opened: dict[str, datetime] = {}
 
+    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        for finding in findings:
+            opened[finding.key] = opened_at(finding, client, as_of)
+
     def read(
         stream: IO[str], reviewed: Callable[[], object]
     ) -> tuple[EscalationPolicy, StreamedReview]:
-        def date_findings(
-            client: ClientFile, findings: tuple[Finding, ...], as_of: datetime
-        ) -> None:
-            for finding in findings:
-                opened[finding.key] = opened_at(finding, client, as_of)
-            reviewed()
-
         policy = load_policy(args.policy)
-        classifier = load_classifier(args.rules)
-        streamed = review_portfolio_stream(
-            stream,
-            args.as_of,
-            source=args.source,
-            classifier=classifier,
-            default_as_of=datetime.now(UTC),
-            each_review=date_findings,
-        )
-        return policy, streamed
+        return policy, review_read(args, stream, reviewed, each_review=date_findings)
 
     done = read_streamed(path, read, progress=progress)
     if done is None:
@@ -201,22 +190,62 @@ def streamed_review(
     return ReviewedSource(agenda=agenda, escalator=escalations, roster=roster)
 
 
+def review_read(
+    args: argparse.Namespace,
+    stream: IO[str],
+    reviewed: Callable[[], object],
+    *,
+    each_review: EachReview | None = None,
+) -> StreamedReview:
+    """The review of the portfolio document in *stream* with the command's ``--rules``
+    and ``--as-of`` (default: the document's ``exported_at``, else now), each account
+    reviewed as it is read: the part of a :func:`read_streamed` *read* every command
+    that reviews a streamed file shares.
+
+    Args:
+        args: the command line (``source``, ``as_of`` and ``rules`` are read).
+        stream: the document's text.
+        reviewed: called once each account is reviewed (the progress line's count).
+        each_review: also called for each account, before *reviewed*, with what
+            :data:`~kamcore.review.stream.EachReview` is given.
+
+    Raises:
+        KamcoreError: ``--rules`` is unreadable, or the document is refused.
+    """
+
+    def each(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        if each_review is not None:
+            each_review(client, findings, as_of)
+        reviewed()
+
+    return review_portfolio_stream(
+        stream,
+        args.as_of,
+        source=args.source,
+        classifier=load_classifier(args.rules),
+        default_as_of=datetime.now(UTC),
+        each_review=each,
+    )
+
+
 def read_streamed(
     path: Path,
     read: Callable[[IO[str], Callable[[], object]], _Read],
     *,
     progress: TextIO | None = None,
+    doing: str = "reviewing",
 ) -> _Read | None:
     """What ``read(stream, reviewed)`` makes of the portfolio file at *path*, or ``None``
     if it refuses it: how a command streams a file, and falls back to loading it.
 
     *stream* is the file's text; *read* calls ``reviewed()`` each time it has
-    reviewed an account. When *progress* is a terminal, a line on it says how far
-    the review is while it runs (accounts reviewed, how much of the file is read,
-    seconds since the start), and is cleared at the end; nothing is written to any
-    other stream. Python's cyclic garbage collector is paused meanwhile, as for a
-    load (see :func:`~kamcore.cli._source.collector_paused`): the findings pile
-    up as the records did, and the collector would scan them again and again.
+    reviewed (or otherwise read) an account. When *progress* is a terminal, a line
+    on it says how far the command is while it runs (*doing*, accounts done, how
+    much of the file is read, seconds since the start), and is cleared at the end;
+    nothing is written to any other stream. Python's cyclic garbage collector is
+    paused meanwhile, as for a load (see :func:`~kamcore.cli._source.collector_paused`):
+    the findings pile up as the records did, and the collector would scan them
+    again and again.
 
     Returns:
         What *read* returns; ``None`` when it (or opening the file) raised a
@@ -232,7 +261,7 @@ def read_streamed(
             io.TextIOWrapper(file, encoding="utf-8-sig") as stream,
         ):
             if progress is not None and progress.isatty():
-                shown = _Progress(progress, file.tell, path.stat().st_size)
+                shown = _Progress(progress, file.tell, path.stat().st_size, doing)
             try:
                 return read(stream, shown.reviewed if shown is not None else _unseen)
             finally:
@@ -247,10 +276,13 @@ def _unseen() -> None:
 
 
 class _Progress:
-    """The line on a terminal that says how far the review of a file is."""
+    """The line on a terminal that says how far the review (or other reading) of a file is."""
 
-    def __init__(self, terminal: TextIO, position: Callable[[], int], size: int) -> None:
+    def __init__(
+        self, terminal: TextIO, position: Callable[[], int], size: int, doing: str
+    ) -> None:
         self._terminal = terminal
+        self._doing = doing  # what the line says is going on: "reviewing", "reading"…
         self._position = position  # the file's: how much of it is read
         self._size = size
         self._started = self._shown_at = time.monotonic()
@@ -266,7 +298,7 @@ class _Progress:
         self._shown_at = now
         read = min(self._position(), self._size) * 100 // max(self._size, 1)
         text = (
-            f"reviewing: {_plural(self._accounts, 'account')}, {read}% of the file read, "
+            f"{self._doing}: {_plural(self._accounts, 'account')}, {read}% of the file read, "
             f"{now - self._started:.0f} s"
         )
         self._terminal.write("\r" + text.ljust(self._width))
