@@ -15,7 +15,6 @@ import io
 import json
 import sys
 import tomllib
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,6 @@ from kamcore.report import (
 from kamcore.review import Finding
 from kamcore.synthetic import SyntheticSpec, write_synthetic_portfolio
 from stream_support import (
-    BAD_SOURCES,
     RunBoth,
     both_paths,
     sample_document,
@@ -361,17 +359,6 @@ def test_members_after_the_accounts_make_the_stream_hold_them_with_the_same_outp
     assert streamed[0] == 0
 
 
-@pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
-def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
-    run_both: RunBoth, tmp_path: Path, make: Callable[[Path], str]
-) -> None:
-    source = make(tmp_path / "bad.json")
-    streamed, loaded = run_both(source, "--format", "json", streams=False)
-    assert streamed == loaded
-    assert streamed[:2] == (cli.EXIT_ERROR, "")
-    assert streamed[2].startswith(f"kamcore: error: {source}")
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -423,15 +410,6 @@ def test_csv_collect_uris_and_missing_files_are_loaded(run_both: RunBoth, tmp_pa
         streamed, loaded = run_both(*argv, streams=False)
         assert streamed == loaded
     assert "KA-001" in run_both(str(tables), *at, streams=False)[0][1]
-
-
-def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
-    run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
-    streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
-    assert streamed == loaded
-    assert streamed[0] == cli.EXIT_ERROR
 
 
 class Terminal(io.StringIO):

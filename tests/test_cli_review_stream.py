@@ -11,7 +11,6 @@ import importlib
 import io
 import json
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,9 @@ from kamcore.review import Finding, review
 from kamcore.review.stream import review_portfolio_stream
 from kamcore.synthetic import SyntheticSpec, account_id, write_synthetic_portfolio
 from stream_support import (
-    BAD_SOURCES,
     RunBoth,
     both_paths,
     sample_document,
-    staff_again,
     write_document,
 )
 
@@ -173,18 +170,6 @@ def test_without_exported_at_the_review_is_as_of_now(run_both: RunBoth, tmp_path
     assert before <= as_of <= datetime.now(UTC)
 
 
-@pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
-def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
-    run_both: RunBoth, tmp_path: Path, make: Callable[[Path], str]
-) -> None:
-    source = make(tmp_path / "bad.json")
-    streamed, loaded = run_both(source, "--format", "json", streams=False)
-    assert streamed == loaded
-    if make is not staff_again:
-        assert streamed[:2] == (cli.EXIT_ERROR, "")
-        assert streamed[2].startswith(f"kamcore: error: {source}")
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -226,15 +211,6 @@ def test_other_sources_and_collect_are_loaded(run_both: RunBoth, tmp_path: Path)
     ):
         streamed, loaded = run_both(*argv, streams=False)
         assert streamed == loaded
-
-
-def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
-    run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
-    streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
-    assert streamed == loaded
-    assert streamed[0] == cli.EXIT_ERROR
 
 
 @settings(

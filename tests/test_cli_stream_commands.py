@@ -274,6 +274,13 @@ def test_without_exported_at_the_accounts_are_as_of_now(
     assert before - timedelta(minutes=1) <= moment <= datetime.now(UTC)
 
 
+# What every command that streams does with a source it does not stream.
+
+STREAMING = ("review", "report", *COMMANDS)
+"""Every command that reads a plain-path JSON file as it streams."""
+
+
+@pytest.mark.parametrize("command", STREAMING)
 @pytest.mark.parametrize("make", BAD_SOURCES.values(), ids=BAD_SOURCES.keys())
 def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
     run_both: RunBoth, command: str, tmp_path: Path, make: Callable[[Path], str]
@@ -284,6 +291,16 @@ def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
     if make is not BAD_SOURCES["staff-again"]:
         assert streamed[:2] == (cli.EXIT_ERROR, "")
         assert streamed[2].startswith(f"kamcore: error: {source}")
+
+
+@pytest.mark.parametrize("command", STREAMING)
+def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
+    run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAMCORE_DISABLE_PLUGINS", "files")
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, streams=False)
+    assert streamed == loaded
+    assert streamed[0] == cli.EXIT_ERROR
 
 
 def test_show_of_an_unknown_account_says_so_as_a_load_does(
