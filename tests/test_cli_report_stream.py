@@ -375,18 +375,6 @@ def test_option_errors_are_the_same(run_both: RunBoth, options: list[str]) -> No
     assert streamed[2].startswith("kamcore: error: no-such-")
 
 
-def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
-    run_both: RunBoth, tmp_path: Path
-) -> None:
-    rules = tmp_path / "eur-only.toml"
-    rules.write_text(
-        DEFAULT_RULES.read_text(encoding="utf-8").replace("CNY = 7.8\n", ""), encoding="utf-8"
-    )
-    streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--rules", str(rules), streams=False)
-    assert streamed == loaded
-    assert streamed[:2] == (cli.EXIT_ERROR, "")
-
-
 CSV_ACCOUNTS = (
     "id,name,owner,fact.brand_recognition,fact.annual_potential,fact.strategic_list\n"
     "KA-001,Acme Handel GmbH,u-anna,high,1000000,true\n"

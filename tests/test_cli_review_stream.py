@@ -190,18 +190,6 @@ def test_option_errors_are_the_same_and_come_in_the_same_order(
     assert streamed[2].startswith("kamcore: error: ")
 
 
-def test_a_rule_set_that_fails_during_the_review_gives_the_same_error(
-    run_both: RunBoth, tmp_path: Path
-) -> None:
-    rules = tmp_path / "eur-only.toml"
-    rules.write_text(
-        DEFAULT_RULES.read_text(encoding="utf-8").replace("CNY = 7.8\n", ""), encoding="utf-8"
-    )
-    streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--rules", str(rules), streams=False)
-    assert streamed == loaded
-    assert streamed[:2] == (cli.EXIT_ERROR, "")
-
-
 def test_other_sources_and_collect_are_loaded(run_both: RunBoth, tmp_path: Path) -> None:
     for argv in (
         [f"file:{SAMPLE_PORTFOLIO}"],

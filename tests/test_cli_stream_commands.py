@@ -293,6 +293,19 @@ def test_a_file_the_stream_refuses_is_loaded_for_the_same_answer(
         assert streamed[2].startswith(f"kamcore: error: {source}")
 
 
+@pytest.mark.parametrize("command", ["review", "report", "classify", "notices"])
+def test_a_rule_set_that_fails_while_reading_gives_the_same_error(
+    run_both: RunBoth, tmp_path: Path
+) -> None:
+    rules = tmp_path / "eur-only.toml"
+    rules.write_text(
+        DEFAULT_RULES.read_text(encoding="utf-8").replace("CNY = 7.8\n", ""), encoding="utf-8"
+    )
+    streamed, loaded = run_both(SAMPLE_PORTFOLIO, "--rules", str(rules), streams=False)
+    assert streamed == loaded
+    assert streamed[:2] == (cli.EXIT_ERROR, "")
+
+
 @pytest.mark.parametrize("command", STREAMING)
 def test_a_disabled_file_adapter_leaves_the_source_to_the_other_plugins(
     run_both: RunBoth, monkeypatch: pytest.MonkeyPatch
