@@ -204,23 +204,24 @@ def test_show_holds_its_account_and_of_the_others_only_who_they_are(generated: s
         )
 
 
-def test_notices_hold_only_the_accounts_a_notice_may_be_drafted_for(
+def test_notices_are_drafted_account_by_account_while_the_file_is_read(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], generated: str
 ) -> None:
     notices_module = importlib.import_module("kamcore.cli._notices")
-    held: list[list[str]] = []
-    real = notices_module.draft_notices
+    drafted_for: list[str] = []
+    real = notices_module.draft_account_notices
 
-    def drafting(agenda: Any, portfolio: Any, **options: Any) -> Any:
-        held.append(list(portfolio.files))
-        return real(agenda, portfolio, **options)
+    def drafting(client: ClientFile, findings: Any, **options: Any) -> Any:
+        drafted_for.append(client.id)
+        return real(client, findings, **options)
 
-    monkeypatch.setattr(notices_module, "draft_notices", drafting)
+    monkeypatch.setattr(notices_module, "draft_account_notices", drafting)
     assert cli.main(["notices", generated, "--format", "json"]) == 0
     drafted = {draft["account_id"] for draft in json.loads(capsys.readouterr().out)}
-    [accounts] = held
-    assert drafted <= set(accounts)
-    assert 0 < len(accounts) < SPEC.accounts
+    assert drafted <= set(drafted_for)
+    # Once per account a notice may be drafted for, and not for the others.
+    assert len(drafted_for) == len(set(drafted_for))
+    assert 0 < len(drafted_for) < SPEC.accounts
 
 
 # The moment, and the files a stream refuses.

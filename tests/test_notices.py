@@ -28,7 +28,14 @@ from kamcore.model import (
     StaffMember,
     Timeline,
 )
-from kamcore.notices import NOTICE_KINDS, NOTICE_TRIGGERS, Notice, NoticeDraft, draft_notices
+from kamcore.notices import (
+    NOTICE_KINDS,
+    NOTICE_TRIGGERS,
+    Notice,
+    NoticeDraft,
+    draft_account_notices,
+    draft_notices,
+)
 from kamcore.review import Agenda, review
 from strategies import STANDARD, fast, moments, portfolios
 
@@ -277,3 +284,23 @@ def test_any_portfolio_gets_one_complete_notice_per_slipped_promise_or_delay(
         or finding.params.get("change") == "delay"
     }
     assert answered == expected
+
+
+@fast(60)
+@given(made=portfolios(), as_of=moments())
+def test_drafting_account_by_account_gives_the_portfolio_drafts(
+    made: Portfolio, as_of: datetime
+) -> None:
+    agenda = review(made, as_of, classifier=EVERYONE_KEY)
+    names = {member.id: member.name for member in made.staff}
+    by_account = [
+        draft
+        for client in sorted(made, key=lambda client: client.id)
+        for draft in draft_account_notices(
+            client.as_of(as_of),
+            agenda.for_account(client.id),
+            staff_names=names,
+            catalogs=CATALOGS,
+        )
+    ]
+    assert tuple(by_account) == draft_notices(agenda, made, catalogs=CATALOGS)

@@ -17,7 +17,7 @@ manager to complete and send::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -29,7 +29,14 @@ from kamcore.model import AdverseChange, ClientFile, Contact, Portfolio
 from kamcore.model.timeline import PromiseState
 from kamcore.review import Agenda, Finding
 
-__all__ = ["NOTICE_KINDS", "NOTICE_TRIGGERS", "Notice", "NoticeDraft", "draft_notices"]
+__all__ = [
+    "NOTICE_KINDS",
+    "NOTICE_TRIGGERS",
+    "Notice",
+    "NoticeDraft",
+    "draft_account_notices",
+    "draft_notices",
+]
 
 NOTICE_KINDS: Final = ("promise_overdue", "promise_rescheduled", "delay")
 """The written notices kamcore drafts, each a ``notice.KIND.subject`` and
@@ -287,25 +294,82 @@ def draft_notices(
         The drafts by account, then by the promise or change they are about.
     """
     library = catalogs if catalogs is not None else installed_catalogs()
-    wanted: dict[tuple[str, str], tuple[str, list[Finding]]] = {}
-    for finding in agenda.findings:
-        kind = _kind(finding)
-        if kind is None or not finding.evidence or finding.account_id not in portfolio:
-            continue
-        place = (finding.account_id, finding.evidence[0])
-        current, findings = wanted.get(place, (kind, []))
-        wanted[place] = (min(current, kind, key=_PRIORITY.__getitem__), [*findings, finding])
     senders = {member.id: member.name for member in portfolio.staff}
-    drafts = [
-        _draft(
-            kind,
+    by_account: dict[str, list[Finding]] = {}
+    for finding in agenda.findings:
+        if _called_for(finding) and finding.account_id in portfolio:
+            by_account.setdefault(finding.account_id, []).append(finding)
+    return tuple(
+        draft
+        for account_id in sorted(by_account)
+        for draft in _account_drafts(
             portfolio[account_id].as_of(agenda.as_of),
-            about,
-            findings,
+            by_account[account_id],
             library=library,
             language=language,
             senders=senders,
         )
-        for (account_id, about), (kind, findings) in sorted(wanted.items())
-    ]
-    return tuple(draft for draft in drafts if draft is not None)
+    )
+
+
+def draft_account_notices(
+    client: ClientFile,
+    findings: Iterable[Finding],
+    *,
+    staff_names: Mapping[str, str],
+    catalogs: Catalogs | None = None,
+    language: str | None = None,
+) -> tuple[NoticeDraft, ...]:
+    """The notices one account's open findings call for: its part of :func:`draft_notices`.
+
+    For a caller that reviews accounts one at a time and keeps none of them
+    (``kamcore notices`` of a large file): ``draft_notices(agenda, portfolio)``
+    is, account by account in id order, ``draft_account_notices(client,
+    agenda.for_account(client.id), staff_names=…)`` of each client file as
+    known at the agenda's moment.
+
+    Args:
+        client: the account's client file, as known at the review's moment.
+        findings: its open findings, in agenda order (as
+            :meth:`~kamcore.review.Agenda.for_account` gives them).
+        staff_names: staff names by id: the signing manager's name.
+        catalogs: as for :func:`draft_notices`.
+        language: as for :func:`draft_notices`.
+
+    Returns:
+        The drafts by the promise or change they are about.
+    """
+    library = catalogs if catalogs is not None else installed_catalogs()
+    return tuple(
+        _account_drafts(client, findings, library=library, language=language, senders=staff_names)
+    )
+
+
+def _called_for(finding: Finding) -> bool:
+    """Whether *finding* may call for a notice (about the record its evidence names first)."""
+    return _kind(finding) is not None and bool(finding.evidence)
+
+
+def _account_drafts(
+    client: ClientFile,
+    findings: Iterable[Finding],
+    *,
+    library: Catalogs,
+    language: str | None,
+    senders: Mapping[str, str],
+) -> Iterator[NoticeDraft]:
+    """The drafts one account's *findings* (in agenda order) call for."""
+    wanted: dict[str, tuple[str, list[Finding]]] = {}
+    for finding in findings:
+        kind = _kind(finding)
+        if kind is None or not finding.evidence:
+            continue
+        about = finding.evidence[0]
+        current, found = wanted.get(about, (kind, []))
+        wanted[about] = (min(current, kind, key=_PRIORITY.__getitem__), [*found, finding])
+    for about, (kind, found) in sorted(wanted.items()):
+        draft = _draft(
+            kind, client, about, found, library=library, language=language, senders=senders
+        )
+        if draft is not None:
+            yield draft

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from kamcore.cli._review import read_streamed, review_read
-from kamcore.i18n import LANGUAGES
-from kamcore.model import ClientFile, Portfolio
-from kamcore.notices import NOTICE_TRIGGERS, NoticeDraft, draft_notices
-from kamcore.review import Finding
+from kamcore.i18n import LANGUAGES, catalogs
+from kamcore.model import ClientFile, StaffMember
+from kamcore.notices import NOTICE_TRIGGERS, NoticeDraft, draft_account_notices
+from kamcore.review import Agenda, Finding
 
 __all__ = ["add_lang_option", "notices_json", "notices_text", "streamed_notices"]
 
@@ -66,10 +66,9 @@ def streamed_notices(
 ) -> tuple[NoticeDraft, ...] | None:
     """``kamcore notices`` of the portfolio file at *path*, each account reviewed as it is read.
 
-    Memory holds the review's findings and the client files of the accounts
-    whose open findings may call for a notice (:data:`~kamcore.notices.NOTICE_TRIGGERS`):
-    all :func:`~kamcore.notices.draft_notices` reads of the portfolio besides the
-    staff. When *progress* is a terminal, a line on it says how far the review is
+    Each account's notices are drafted while its records are there
+    (:func:`~kamcore.notices.draft_account_notices`), so memory holds the
+    review's findings and the drafts, never the portfolio. When *progress* is a terminal, a line on it says how far the review is
     (see :func:`~kamcore.cli._review.read_streamed`).
 
     Returns:
@@ -79,14 +78,29 @@ def streamed_notices(
     """
 
     def read(stream: IO[str], reviewed: Callable[[], object]) -> tuple[NoticeDraft, ...]:
-        called_for: dict[str, ClientFile] = {}
+        library = catalogs()
+        senders: dict[str, str] = {}
+        drafts: list[NoticeDraft] = []
 
-        def hold(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        def know(staff: tuple[StaffMember, ...]) -> None:
+            senders.update((member.id, member.name) for member in staff)
+
+        def draft(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
             if any(finding.message in NOTICE_TRIGGERS for finding in findings):
-                called_for[client.id] = client
+                # In agenda order, as draft_notices reads an account's findings.
+                ordered = Agenda(as_of=as_of, findings=findings).for_account(client.id)
+                drafts.extend(
+                    draft_account_notices(
+                        client.as_of(as_of),
+                        ordered,
+                        staff_names=senders,
+                        catalogs=library,
+                        language=args.lang,
+                    )
+                )
 
-        streamed = review_read(args, stream, reviewed, each_review=hold)
-        portfolio = Portfolio(files=called_for.values(), staff=streamed.portfolio.staff)
-        return draft_notices(streamed.agenda, portfolio, language=args.lang)
+        review_read(args, stream, reviewed, each_review=draft, staff_known=know)
+        # draft_notices gives them by account id; each account's are in order already.
+        return tuple(sorted(drafts, key=lambda notice: notice.account_id))
 
     return read_streamed(path, read, progress=progress)

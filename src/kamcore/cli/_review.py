@@ -196,6 +196,7 @@ def review_read(
     reviewed: Callable[[], object],
     *,
     each_review: EachReview | None = None,
+    staff_known: Callable[[tuple[StaffMember, ...]], object] | None = None,
 ) -> StreamedReview:
     """The review of the portfolio document in *stream* with the command's ``--rules``
     and ``--as-of`` (default: the document's ``exported_at``, else now), each account
@@ -208,6 +209,7 @@ def review_read(
         reviewed: called once each account is reviewed (the progress line's count).
         each_review: also called for each account, before *reviewed*, with what
             :data:`~kamcore.review.stream.EachReview` is given.
+        staff_known: as for :func:`~kamcore.review.stream.review_portfolio_stream`.
 
     Raises:
         KamcoreError: ``--rules`` is unreadable, or the document is refused.
@@ -225,6 +227,7 @@ def review_read(
         classifier=load_classifier(args.rules),
         default_as_of=datetime.now(UTC),
         each_review=each,
+        staff_known=staff_known,
     )
 
 

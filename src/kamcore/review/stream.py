@@ -126,6 +126,7 @@ def review_portfolio_stream(
     settings: ReviewSettings | None = None,
     default_as_of: datetime | None = None,
     each_review: EachReview | None = None,
+    staff_known: Callable[[tuple[StaffMember, ...]], object] | None = None,
 ) -> StreamedReview:
     """:func:`review_stream`, and what is left of the portfolio once its accounts are reviewed.
 
@@ -144,6 +145,9 @@ def review_portfolio_stream(
         each_review: called for every account, in document order, once it is
             reviewed and before its records go (see :data:`EachReview`): the
             only moment the account's records and its findings are there together.
+        staff_known: called once with the staff list the accounts are reviewed
+            with, before *each_review* is first called (for a caller that needs
+            the staff while it has each account: who signs a notice, say).
 
     Returns:
         The agenda and the portfolio without the records (see :class:`StreamedReview`).
@@ -159,6 +163,8 @@ def review_portfolio_stream(
     def reviewer_at(
         moment: datetime, staff: Sequence[StaffMember], reports: Sequence[Report]
     ) -> _Reviewer:
+        if staff_known is not None:
+            staff_known(tuple(staff))
         return _Reviewer(
             moment,
             staff=staff,
