@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from kamcore import SAMPLE_PORTFOLIO, cli, load_portfolio
 from kamcore.classification import DEFAULT_RULES, load_classifier
-from kamcore.cli._report_stream import report_json, report_markdown, report_parts
+from kamcore.cli._report_stream import report_document, report_json, report_parts
 from kamcore.errors import PortfolioFormatError
 from kamcore.escalation import load_policy, parse_policy
 from kamcore.fileformat import decode_portfolio_stream
@@ -259,7 +259,7 @@ def test_report_parts_refuse_a_json_form_they_do_not_know(
 
 
 @pytest.mark.parametrize("lang", [None, "zh"])
-def test_the_command_prints_and_writes_the_texts_of_as_markdown_and_as_dict(
+def test_the_command_prints_and_writes_the_texts_of_as_markdown_as_dict_and_as_html(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, lang: str | None
 ) -> None:
     sample = load_portfolio(SAMPLE_PORTFOLIO).portfolio
@@ -267,7 +267,7 @@ def test_the_command_prints_and_writes_the_texts_of_as_markdown_and_as_dict(
     report = department_head_report(sample, sample.exported_at)
     texts = messages(lang) if lang is not None else None
     markdown = report.as_markdown(texts)
-    assert "\n".join(report_markdown(report, texts)) == markdown
+    assert "\n".join(report_document(report.markdown_lines(texts))) == markdown
     argv = ["report", SAMPLE_PORTFOLIO, *(["--lang", lang] if lang is not None else [])]
     assert cli.main(argv) == 0
     assert capsys.readouterr().out == markdown + "\n"  # print's newline after the text's own
@@ -278,6 +278,13 @@ def test_the_command_prints_and_writes_the_texts_of_as_markdown_and_as_dict(
     assert cli.main([*argv, "--format", "json"]) == 0
     document = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     assert capsys.readouterr().out == document + "\n"
+    page = report.as_html(texts)
+    assert "\n".join(report_document(report.html_lines(texts))) == page
+    assert cli.main([*argv, "--format", "html"]) == 0
+    assert capsys.readouterr().out == page + "\n"
+    assert cli.main([*argv, "--format", "html", "--out", str(target)]) == 0
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    assert target.read_text(encoding="utf-8") == page
 
 
 # The command: streamed and loaded print the same.

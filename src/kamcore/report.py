@@ -562,9 +562,15 @@ class DepartmentHeadReport:
     def as_html(self, messages: Messages | None = None) -> str:
         """The report as one self-contained HTML page with inline SVG charts, in the
         language of *messages* when given (see :meth:`as_markdown`)."""
-        from kamcore.report_html import report_html
+        return "\n".join(self.html_lines(messages)) + "\n"
 
-        return report_html(self, messages)
+    def html_lines(self, messages: Messages | None = None) -> Iterator[str]:
+        """The lines of :meth:`as_html`'s page, without their newlines, each made when it
+        is asked for (the page of a large portfolio is never held)."""
+        # Imported here: report_html reads this module's labels and helpers.
+        from kamcore.report_html import report_html_lines
+
+        return report_html_lines(self, messages)
 
 
 # Text helpers shared by the renderers ------------------------------------------------------------

@@ -8,7 +8,7 @@ through :func:`html.escape`.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from kamcore.i18n import Messages, level_text
@@ -36,7 +36,7 @@ from kamcore.report import (
     trend_text,
 )
 
-__all__ = ["bar_chart", "report_html"]
+__all__ = ["bar_chart", "report_html", "report_html_lines"]
 
 _LABEL_WIDTH: Final = 180
 _BAR_WIDTH: Final = 320
@@ -144,9 +144,17 @@ def _account_row(entry: AccountEntry, m: Messages | None) -> str:
 def report_html(report: DepartmentHeadReport, messages: Messages | None = None) -> str:
     """*report* as one self-contained HTML page (inline CSS and SVG, no script), in
     the language of *messages* when given (English otherwise)."""
+    return "\n".join(report_html_lines(report, messages)) + "\n"
+
+
+def report_html_lines(
+    report: DepartmentHeadReport, messages: Messages | None = None
+) -> Iterator[str]:
+    """The lines of :func:`report_html`'s page, without their newlines, each made when
+    it is asked for (the page of a large portfolio is never held whole)."""
     m = messages
     title = report.title(m)
-    out = [
+    yield from [
         "<!DOCTYPE html>",
         f'<html lang="{_e(m.language if m is not None else "en")}">',
         "<head>",
@@ -171,72 +179,63 @@ def report_html(report: DepartmentHeadReport, messages: Messages | None = None) 
         f"<h2>{_e(say(m, 'key_accounts', 'Key accounts'))}</h2>",
     ]
     if report.accounts:
-        out += [
-            '<table id="accounts">',
-            _header(*columns(ACCOUNT_COLUMNS, ACCOUNT_COLUMN_KEYS, m)),
-            *(_account_row(entry, m) for entry in report.accounts),
-            "</table>",
-        ]
+        yield '<table id="accounts">'
+        yield _header(*columns(ACCOUNT_COLUMNS, ACCOUNT_COLUMN_KEYS, m))
+        yield from (_account_row(entry, m) for entry in report.accounts)
+        yield "</table>"
     else:
-        out.append(f"<p>{_e(say(m, 'no_key_accounts', 'No key accounts.'))}</p>")
-    out.append(f"<h2>{_e(say(m, 'escalations', 'Escalations'))}</h2>")
+        yield f"<p>{_e(say(m, 'no_key_accounts', 'No key accounts.'))}</p>"
+    yield f"<h2>{_e(say(m, 'escalations', 'Escalations'))}</h2>"
     if report.escalations:
         by_level = report.escalations_by_level()
-        out += [
-            bar_chart(
-                "escalations-by-level",
-                say(m, "chart_escalations", "Escalated findings of key accounts by level"),
-                [
-                    (name if m is None else level_text(name, m), float(count), str(count))
-                    for name, count in by_level.items()
-                ],
-                maximum=float(max(by_level.values())),
-            ),
-            '<table id="escalations">',
-            _header(*columns(ESCALATION_COLUMNS, ESCALATION_COLUMN_KEYS, m)),
-            *(
-                "<tr>" + "".join(_cell(text) for text in escalation_cells(entry, m)) + "</tr>"
-                for entry in report.escalations
-            ),
-            "</table>",
-        ]
+        yield bar_chart(
+            "escalations-by-level",
+            say(m, "chart_escalations", "Escalated findings of key accounts by level"),
+            [
+                (name if m is None else level_text(name, m), float(count), str(count))
+                for name, count in by_level.items()
+            ],
+            maximum=float(max(by_level.values())),
+        )
+        yield '<table id="escalations">'
+        yield _header(*columns(ESCALATION_COLUMNS, ESCALATION_COLUMN_KEYS, m))
+        yield from (
+            "<tr>" + "".join(_cell(text) for text in escalation_cells(entry, m)) + "</tr>"
+            for entry in report.escalations
+        )
+        yield "</table>"
     else:
-        out.append(f"<p>{_e(say(m, 'no_escalations', NO_ESCALATIONS))}</p>")
-    out.append(f"<h2>{_e(say(m, 'health_by_owner', 'Health by owner'))}</h2>")
+        yield f"<p>{_e(say(m, 'no_escalations', NO_ESCALATIONS))}</p>"
+    yield f"<h2>{_e(say(m, 'health_by_owner', 'Health by owner'))}</h2>"
     if report.owners:
-        out += [
-            '<table id="owners">',
-            _header(*columns(OWNER_COLUMNS, OWNER_COLUMN_KEYS, m)),
-            *(
-                "<tr>"
-                + _cell(owner_label(o.owner, o.name))
-                + _cell(str(o.accounts), css="num")
-                + _cell(str(o.with_issues), css="num")
-                + _cell(str(o.open_findings), css="num")
-                + _cell(score_text(o.average_health, m), css="num")
-                + _cell(score_text(o.lowest_health, m), css="num")
-                + "</tr>"
-                for o in report.owners
-            ),
-            "</table>",
-        ]
+        yield '<table id="owners">'
+        yield _header(*columns(OWNER_COLUMNS, OWNER_COLUMN_KEYS, m))
+        yield from (
+            "<tr>"
+            + _cell(owner_label(o.owner, o.name))
+            + _cell(str(o.accounts), css="num")
+            + _cell(str(o.with_issues), css="num")
+            + _cell(str(o.open_findings), css="num")
+            + _cell(score_text(o.average_health, m), css="num")
+            + _cell(score_text(o.lowest_health, m), css="num")
+            + "</tr>"
+            for o in report.owners
+        )
+        yield "</table>"
     else:
-        out.append(f"<p>{_e(say(m, 'no_owners', 'No owners of key accounts.'))}</p>")
-    out.append(f"<h2>{_e(say(m, 'findings_by_principle', 'Open findings by principle'))}</h2>")
+        yield f"<p>{_e(say(m, 'no_owners', 'No owners of key accounts.'))}</p>"
+    yield f"<h2>{_e(say(m, 'findings_by_principle', 'Open findings by principle'))}</h2>"
     if report.findings_by_principle:
         counts = report.findings_by_principle
-        out.append(
-            bar_chart(
-                "findings-by-principle",
-                say(m, "chart_principles", "Open findings on key accounts by principle"),
-                [
-                    (principle_label(principle, m), float(count), str(count))
-                    for principle, count in counts.items()
-                ],
-                maximum=float(max(counts.values())),
-            )
+        yield bar_chart(
+            "findings-by-principle",
+            say(m, "chart_principles", "Open findings on key accounts by principle"),
+            [
+                (principle_label(principle, m), float(count), str(count))
+                for principle, count in counts.items()
+            ],
+            maximum=float(max(counts.values())),
         )
     else:
-        out.append(f"<p>{_e(say(m, 'no_findings', 'No open findings on key accounts.'))}</p>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+        yield f"<p>{_e(say(m, 'no_findings', 'No open findings on key accounts.'))}</p>"
+    yield from ["</body>", "</html>"]

@@ -52,8 +52,8 @@ from kamcore.cli._notices import add_lang_option, notices_json, notices_text, st
 from kamcore.cli._render import json_blocks
 from kamcore.cli._report_stream import (
     loaded_report,
+    report_document,
     report_json,
-    report_markdown,
     streamed_report,
 )
 from kamcore.cli._review import (
@@ -493,9 +493,9 @@ def _report(args: argparse.Namespace) -> Iterable[str]:
     if args.format == "json":
         lines = report_json(made)  # printed as it is encoded: see report_json
     elif args.format == "html":
-        lines = [made.as_html(messages(args.lang) if args.lang else None)]
+        lines = report_document(made.html_lines(messages(args.lang) if args.lang else None))
     else:
-        lines = report_markdown(made, messages(args.lang) if args.lang else None)
+        lines = report_document(made.markdown_lines(messages(args.lang) if args.lang else None))
     if args.out is None:
         return lines
     try:

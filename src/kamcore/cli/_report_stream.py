@@ -4,9 +4,9 @@ A local JSON file read strictly is reported on as it is read
 (:func:`streamed_report`); any other source, and a file the stream refuses, is
 loaded first (:func:`loaded_report`). Both give the same
 :class:`~kamcore.report.DepartmentHeadReport`, so the command prints the same
-bytes either way, and the same error for a source it refuses. ``--format json``
-and ``markdown`` write the report a part at a time (:func:`report_json`,
-:func:`report_markdown`).
+bytes either way, and the same error for a source it refuses. ``--format json``,
+``markdown`` and ``html`` write the report a part at a time (:func:`report_json`,
+:func:`report_document`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from kamcore.classification import load_classifier
 from kamcore.cli._render import JsonArray, JsonObject, json_blocks
 from kamcore.cli._review import read_streamed
 from kamcore.escalation import load_policy
-from kamcore.i18n import Messages
 from kamcore.model import ClientFile, Portfolio
 from kamcore.report import (
     DepartmentHeadReport,
@@ -32,7 +31,7 @@ from kamcore.report import (
 )
 from kamcore.review import Finding
 
-__all__ = ["loaded_report", "report_json", "report_markdown", "report_parts", "streamed_report"]
+__all__ = ["loaded_report", "report_document", "report_json", "report_parts", "streamed_report"]
 
 
 def loaded_report(
@@ -116,18 +115,17 @@ def report_json(report: DepartmentHeadReport) -> Iterator[str]:
     return json_blocks(report_parts(report))
 
 
-def report_markdown(
-    report: DepartmentHeadReport, messages: Messages | None = None
-) -> Iterator[str]:
-    """The lines ``kamcore report`` prints for ``--format markdown``: the text of
-    :meth:`~kamcore.report.DepartmentHeadReport.as_markdown` a line at a time, never
-    held whole.
+def report_document(lines: Iterator[str]) -> Iterator[str]:
+    """The lines ``kamcore report`` prints for ``--format markdown`` or ``html``: the
+    *lines* of the document (:meth:`~kamcore.report.DepartmentHeadReport.markdown_lines`,
+    :meth:`~kamcore.report.DepartmentHeadReport.html_lines`) one at a time, never held whole.
 
-    That text ends with a newline, and so does the last line here: printed, it
-    ends the output with the empty line ``print(report.as_markdown())`` ends it
-    with; written with ``--out``, it ends the file, as the text does.
+    The document's text (:meth:`~kamcore.report.DepartmentHeadReport.as_markdown`,
+    :meth:`~kamcore.report.DepartmentHeadReport.as_html`) ends with a newline, and
+    so does the last line here: printed, it ends the output with the empty line
+    ``print(report.as_markdown())`` ends it with; written with ``--out``, it ends
+    the file, as the text does.
     """
-    lines = report.markdown_lines(messages)
     last = next(lines)  # the title: a document always has one
     for line in lines:
         yield last
