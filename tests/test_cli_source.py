@@ -33,7 +33,7 @@ def collector_enabled() -> Iterator[None]:
     [
         ["accounts", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_stream_commands)
         ["review", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_review_stream)
-        ["escalate", SAMPLE_PORTFOLIO],
+        ["escalate", f"file:{SAMPLE_PORTFOLIO}"],  # a plain path streams (test_cli_stream_commands)
         ["push", "--dry-run", "jsonl:/nonexistent/never-written.jsonl", SAMPLE_PORTFOLIO],
     ],
 )

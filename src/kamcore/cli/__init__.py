@@ -44,7 +44,12 @@ from kamcore.cli._classify import (
     rules_summary,
 )
 from kamcore.cli._clientfile import client_file_text
-from kamcore.cli._escalate import add_escalate_options, escalate_command
+from kamcore.cli._escalate import (
+    add_escalate_options,
+    escalate_command,
+    loaded_escalations,
+    streamed_escalations,
+)
 from kamcore.cli._generate import add_generate_command, generate_command
 from kamcore.cli._messages import error_lines
 from kamcore.cli._moment import default_moment, parse_as_of
@@ -520,6 +525,16 @@ def _notices(args: argparse.Namespace) -> Iterable[str]:
     return notices_text(drafts)
 
 
+def _escalations(args: argparse.Namespace) -> tuple[Iterable[str], int]:
+    # Not named _escalate: that would hide the module kamcore.cli._escalate.
+    read = _streamed_or_loaded(
+        args,
+        lambda path: streamed_escalations(args, path, progress=sys.stderr),
+        lambda portfolio, moment: loaded_escalations(args, portfolio, moment),
+    )
+    return escalate_command(args, read)
+
+
 def _rules(args: argparse.Namespace) -> list[str]:
     return rules_summary(load_classifier(args.rules))
 
@@ -531,7 +546,7 @@ def _plugins(args: argparse.Namespace) -> Iterable[str]:
     return plugins_table(infos)
 
 
-_Command = Callable[[argparse.Namespace], "Iterable[str] | tuple[list[str], int]"]
+_Command = Callable[[argparse.Namespace], "Iterable[str] | tuple[Iterable[str], int]"]
 """A command: the lines for stdout, and the exit code when it is not :data:`EXIT_OK`."""
 
 _COMMANDS: dict[str, _Command] = {
@@ -541,7 +556,7 @@ _COMMANDS: dict[str, _Command] = {
     "review": _review,
     "report": _report,
     "notices": _notices,
-    "escalate": escalate_command,
+    "escalate": _escalations,
     "rules": _rules,
     "sync": sync_command,
     "push": push_command,

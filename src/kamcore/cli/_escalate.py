@@ -4,34 +4,44 @@ their holders are owed; with ``--send``, those notices sent through the channel 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+import attrs
 
 from kamcore.classification import load_classifier
 from kamcore.cli._messages import PREFIX
-from kamcore.cli._moment import default_moment, show_moment
+from kamcore.cli._moment import show_moment
 from kamcore.cli._notices import add_lang_option
-from kamcore.cli._render import cell, table
-from kamcore.cli._source import load_source
+from kamcore.cli._render import JsonArray, JsonObject, cell, json_blocks, table
+from kamcore.cli._review import read_streamed, review_read
 from kamcore.cli._sync import _ledger, _plural, ledger_path
 from kamcore.escalation import (
     Escalation,
     EscalationNotice,
+    each_escalation_notice,
     escalate,
-    escalation_notices,
     load_policy,
+    opened_at,
 )
 from kamcore.i18n import messages
-from kamcore.model import Portfolio
+from kamcore.model import ClientFile, Portfolio
 from kamcore.plugins import get_plugin_manager
 from kamcore.report import holder_text
-from kamcore.review import review
+from kamcore.review import Finding, review
+from kamcore.review.stream import StreamedReview
 from kamcore.sync import SendSummary, send_notices
 
-__all__ = ["add_escalate_options", "escalate_command"]
+__all__ = [
+    "Escalated",
+    "add_escalate_options",
+    "escalate_command",
+    "loaded_escalations",
+    "streamed_escalations",
+]
 
 _ESCALATION_HEADER = ("ACCOUNT", "FINDING", "LEVEL", "HELD BY", "SINCE", "NEXT")
 _NOTICE_HEADER = ("RECIPIENT", "LANG", "LEVEL", "ACCOUNT", "FINDING", "SUBJECT")
@@ -115,23 +125,34 @@ def _listing(
 
 def _document(
     escalations: Sequence[Escalation],
-    notices: Sequence[EscalationNotice],
+    notices: Iterable[EscalationNotice],
     moment: datetime,
     summary: SendSummary | None,
-) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "as_of": moment.isoformat(),
-        "escalations": [{"account_id": e.finding.account_id, **e.as_dict()} for e in escalations],
-        "notices": [notice.as_dict() for notice in notices],
-    }
+) -> JsonObject:
+    """The JSON document of ``--format json``, each escalation's and notice's values made
+    when they are written (see :func:`~kamcore.cli._render.json_blocks`): a large
+    portfolio has hundreds of thousands of notices."""
+    members: list[tuple[str, Any]] = [
+        ("as_of", moment.isoformat()),
+        (
+            "escalations",
+            JsonArray({"account_id": e.finding.account_id, **e.as_dict()} for e in escalations),
+        ),
+        ("notices", JsonArray(notice.as_dict() for notice in notices)),
+    ]
     if summary is not None:
-        document["sent"] = {
-            "sent": summary.sent,
-            "already_sent": summary.already_sent,
-            "failed": summary.failed,
-            "errors": summary.errors,
-        }
-    return document
+        members.append(
+            (
+                "sent",
+                {
+                    "sent": summary.sent,
+                    "already_sent": summary.already_sent,
+                    "failed": summary.failed,
+                    "errors": summary.errors,
+                },
+            )
+        )
+    return JsonObject(members)
 
 
 def _failure_lines(summary: SendSummary) -> list[str]:
@@ -144,39 +165,106 @@ def _failure_lines(summary: SendSummary) -> list[str]:
     ]
 
 
-def escalate_command(args: argparse.Namespace) -> tuple[list[str], int]:
-    """``kamcore escalate [SOURCE]``: review SOURCE, list the escalated findings and the
-    notices they call for; with ``--send``, send the notices and print a summary.
+@attrs.frozen(kw_only=True)
+class Escalated:
+    """What ``kamcore escalate`` reads of SOURCE, whichever way it was read.
+
+    Attributes:
+        escalations: the open findings that climbed above their owner, in agenda order.
+        portfolio: the source's staff and accounts (of a streamed file, each
+            account by its id, name and owner only): who is who in the notices.
+        moment: the moment of the review.
+    """
+
+    escalations: list[Escalation]
+    portfolio: Portfolio
+    moment: datetime
+
+
+def loaded_escalations(
+    args: argparse.Namespace, portfolio: Portfolio, moment: datetime
+) -> Escalated:
+    """The escalations of the loaded *portfolio* (as known at *moment*) under ``--policy``.
+
+    Raises:
+        KamcoreError: ``--rules`` or ``--policy`` is unreadable (in that order).
+    """
+    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
+    climbed = escalate(agenda, load_policy(args.policy), portfolio=portfolio)
+    return Escalated(
+        escalations=[e for e in climbed if e.escalated], portfolio=portfolio, moment=moment
+    )
+
+
+def streamed_escalations(
+    args: argparse.Namespace, path: Path, *, progress: TextIO | None = None
+) -> Escalated | None:
+    """The escalations of the portfolio file at *path*, each account reviewed as it is read.
+
+    Each finding is dated (for its escalation) while its account's records are
+    there, as ``kamcore review`` dates them; memory holds the findings, not the
+    portfolio. When *progress* is a terminal, a line on it says how far the
+    review is (see :func:`~kamcore.cli._review.read_streamed`).
+
+    Returns:
+        What :func:`loaded_escalations` gives for the loaded file, or ``None`` when
+        the file or ``--rules`` is refused: the load then says what is wrong, in
+        the words and the order it always has.
+
+    Raises:
+        KamcoreError: ``--policy`` is unreadable (after the file, as for a load).
+    """
+    opened: dict[str, datetime] = {}
+
+    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        for finding in findings:
+            opened[finding.key] = opened_at(finding, client, as_of)
+
+    def read(stream: IO[str], reviewed: Callable[[], object]) -> StreamedReview:
+        return review_read(args, stream, reviewed, each_review=date_findings)
+
+    streamed = read_streamed(path, read, progress=progress)
+    if streamed is None:
+        return None
+    agenda, portfolio = streamed.agenda, streamed.portfolio
+    climbed = escalate(agenda, load_policy(args.policy), opened=opened, staff=portfolio.staff)
+    return Escalated(
+        escalations=[e for e in climbed if e.escalated], portfolio=portfolio, moment=agenda.as_of
+    )
+
+
+def escalate_command(args: argparse.Namespace, read: Escalated) -> tuple[Iterable[str], int]:
+    """``kamcore escalate [SOURCE]`` of what was *read* of SOURCE: list the escalated
+    findings and the notices they call for; with ``--send``, send the notices and
+    print a summary.
 
     Returns:
         The lines for stdout, and exit code 1 when a notice failed (each failure
         is listed on stderr), else 0.
     """
-    result = load_source(args)
-    moment = args.as_of or default_moment(result.portfolio)
-    portfolio = result.portfolio.as_of(moment)
-    agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
-    escalated = [
-        e for e in escalate(agenda, load_policy(args.policy), portfolio=portfolio) if e.escalated
-    ]
-    notices = escalation_notices(
-        escalated,
-        portfolio,
-        messages=messages(args.lang) if args.lang else None,
-        tenant=args.tenant,
-    )
+    escalated, portfolio, moment = read.escalations, read.portfolio, read.moment
+
+    def notices() -> Iterator[EscalationNotice]:
+        # Made as they are sent or written: a large portfolio owes hundreds of thousands.
+        return each_escalation_notice(
+            escalated,
+            portfolio,
+            messages=messages(args.lang) if args.lang else None,
+            tenant=args.tenant,
+        )
+
     summary = None
     if args.send:
         with _ledger(ledger_path(args.ledger)) as ledger:
-            summary = send_notices(notices, ledger, plugins=get_plugin_manager())
+            summary = send_notices(notices(), ledger, plugins=get_plugin_manager())
         for line in _failure_lines(summary):
             print(line, file=sys.stderr)
     code = 1 if summary is not None and summary.failed else 0
     if args.format == "json":
-        document = _document(escalated, notices, moment, summary)
-        return [json.dumps(document, ensure_ascii=False, indent=2)], code
+        # Printed as it is encoded: see json_blocks.
+        return json_blocks(_document(escalated, notices(), moment, summary)), code
     if summary is None:
-        return _listing(escalated, notices, portfolio, moment), code
+        return _listing(escalated, list(notices()), portfolio, moment), code
     return [
         f"sent {summary.sent}, already sent {summary.already_sent}, failed {summary.failed}"
     ], code

@@ -30,6 +30,7 @@ from kamcore.escalation.ladder import (
 from kamcore.escalation.notices import (
     DEFAULT_CHANNEL,
     EscalationNotice,
+    each_escalation_notice,
     escalation_notices,
     notice_key,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "ReportingLines",
     "Stay",
     "Step",
+    "each_escalation_notice",
     "escalate",
     "escalation_history",
     "escalation_notices",

@@ -20,7 +20,7 @@ written in the recipient's language. It is pure: sending them, once each, is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -33,7 +33,13 @@ from kamcore.i18n import catalogs as installed_catalogs
 from kamcore.model import Portfolio, StaffMember
 from kamcore.notices import Notice
 
-__all__ = ["DEFAULT_CHANNEL", "EscalationNotice", "escalation_notices", "notice_key"]
+__all__ = [
+    "DEFAULT_CHANNEL",
+    "EscalationNotice",
+    "each_escalation_notice",
+    "escalation_notices",
+    "notice_key",
+]
 
 DEFAULT_CHANNEL: Final = "email"
 """The channel of every escalation notice: the staff list records no preferred
@@ -212,6 +218,24 @@ def escalation_notices(
     Returns:
         The notices in the escalations' order, then by level, then by recipient.
     """
+    return list(
+        each_escalation_notice(
+            escalations, portfolio, messages=messages, catalogs=catalogs, tenant=tenant
+        )
+    )
+
+
+def each_escalation_notice(
+    escalations: Iterable[Escalation],
+    portfolio: Portfolio,
+    *,
+    messages: Messages | None = None,
+    catalogs: Catalogs | None = None,
+    tenant: str = "default",
+) -> Iterator[EscalationNotice]:
+    """:func:`escalation_notices`, each notice made when it is asked for: for a caller
+    that writes or sends them one at a time (``kamcore escalate`` of a large
+    portfolio owes hundreds of thousands)."""
     library = catalogs if catalogs is not None else installed_catalogs()
     fallback = messages if messages is not None else library.messages()
     staff: dict[str, StaffMember] = {member.id: member for member in portfolio.staff}
@@ -226,7 +250,7 @@ def escalation_notices(
             by_language[member.language] = library.messages(member.language)
         return by_language[member.language]
 
-    return [
+    return (
         _notice(
             escalation,
             stay,
@@ -240,4 +264,4 @@ def escalation_notices(
         for stay in escalation.stays
         if stay.level >= 1
         for recipient in sorted(set(stay.staff))
-    ]
+    )

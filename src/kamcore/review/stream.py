@@ -26,7 +26,7 @@ accounts needs, without the portfolio.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Final
 
 import attrs
@@ -216,7 +216,7 @@ def review_portfolio_stream(
         for name, before, after in (
             ("staff", header.staff, portfolio.staff),
             ("reports", set(header.reports), set(portfolio.reports)),
-            ("exported_at", header.exported_at, portfolio.exported_at),
+            ("exported_at", _stamp(header.exported_at), _stamp(portfolio.exported_at)),
         )
         if name in header.members and before != after
     ]
@@ -227,3 +227,9 @@ def review_portfolio_stream(
             source, [Problem(name, "given again after the accounts") for name in given_again]
         )
     return StreamedReview(agenda=reviewer.agenda(), portfolio=portfolio)
+
+
+def _stamp(moment: datetime | None) -> tuple[datetime, timedelta | None] | None:
+    # A moment and its offset: the same instant in another offset is written
+    # otherwise (an agenda's as_of), so it is not the same exported_at.
+    return None if moment is None else (moment, moment.utcoffset())
