@@ -22,8 +22,9 @@ from kamcore.cli._sync import _ledger, _plural, ledger_path
 from kamcore.escalation import (
     Escalation,
     EscalationNotice,
+    Escalator,
     each_escalation_notice,
-    escalate,
+    escalator,
     load_policy,
     opened_at,
 )
@@ -31,7 +32,7 @@ from kamcore.i18n import messages
 from kamcore.model import ClientFile, Portfolio
 from kamcore.plugins import get_plugin_manager
 from kamcore.report import holder_text
-from kamcore.review import Finding, review
+from kamcore.review import Agenda, Finding, review
 from kamcore.review.stream import StreamedReview
 from kamcore.sync import SendSummary, send_notices
 
@@ -124,7 +125,7 @@ def _listing(
 
 
 def _document(
-    escalations: Sequence[Escalation],
+    escalations: Iterable[Escalation],
     notices: Iterable[EscalationNotice],
     moment: datetime,
     summary: SendSummary | None,
@@ -170,15 +171,24 @@ class Escalated:
     """What ``kamcore escalate`` reads of SOURCE, whichever way it was read.
 
     Attributes:
-        escalations: the open findings that climbed above their owner, in agenda order.
+        agenda: the review of SOURCE at its moment.
+        escalator: where each open finding of the agenda stands on the ladder.
         portfolio: the source's staff and accounts (of a streamed file, each
             account by its id, name and owner only): who is who in the notices.
-        moment: the moment of the review.
     """
 
-    escalations: list[Escalation]
+    agenda: Agenda
+    escalator: Escalator
     portfolio: Portfolio
-    moment: datetime
+
+    def escalations(self) -> Iterator[Escalation]:
+        """The open findings that climbed above their owner, in agenda order, each
+        worked out when it is asked for (a large portfolio has hundreds of
+        thousands: they are not held)."""
+        for finding in self.agenda.findings:
+            escalation = self.escalator.escalation(finding)
+            if escalation.escalated:
+                yield escalation
 
 
 def loaded_escalations(
@@ -190,9 +200,10 @@ def loaded_escalations(
         KamcoreError: ``--rules`` or ``--policy`` is unreadable (in that order).
     """
     agenda = review(portfolio, moment, classifier=load_classifier(args.rules))
-    climbed = escalate(agenda, load_policy(args.policy), portfolio=portfolio)
     return Escalated(
-        escalations=[e for e in climbed if e.escalated], portfolio=portfolio, moment=moment
+        agenda=agenda,
+        escalator=escalator(agenda, load_policy(args.policy), portfolio=portfolio),
+        portfolio=portfolio,
     )
 
 
@@ -227,9 +238,10 @@ def streamed_escalations(
     if streamed is None:
         return None
     agenda, portfolio = streamed.agenda, streamed.portfolio
-    climbed = escalate(agenda, load_policy(args.policy), opened=opened, staff=portfolio.staff)
     return Escalated(
-        escalations=[e for e in climbed if e.escalated], portfolio=portfolio, moment=agenda.as_of
+        agenda=agenda,
+        escalator=escalator(agenda, load_policy(args.policy), opened=opened, staff=portfolio.staff),
+        portfolio=portfolio,
     )
 
 
@@ -242,12 +254,12 @@ def escalate_command(args: argparse.Namespace, read: Escalated) -> tuple[Iterabl
         The lines for stdout, and exit code 1 when a notice failed (each failure
         is listed on stderr), else 0.
     """
-    escalated, portfolio, moment = read.escalations, read.portfolio, read.moment
+    portfolio, moment = read.portfolio, read.agenda.as_of
 
     def notices() -> Iterator[EscalationNotice]:
         # Made as they are sent or written: a large portfolio owes hundreds of thousands.
         return each_escalation_notice(
-            escalated,
+            read.escalations(),
             portfolio,
             messages=messages(args.lang) if args.lang else None,
             tenant=args.tenant,
@@ -262,9 +274,9 @@ def escalate_command(args: argparse.Namespace, read: Escalated) -> tuple[Iterabl
     code = 1 if summary is not None and summary.failed else 0
     if args.format == "json":
         # Printed as it is encoded: see json_blocks.
-        return json_blocks(_document(escalated, notices(), moment, summary)), code
+        return json_blocks(_document(read.escalations(), notices(), moment, summary)), code
     if summary is None:
-        return _listing(escalated, list(notices()), portfolio, moment), code
+        return _listing(list(read.escalations()), list(notices()), portfolio, moment), code
     return [
         f"sent {summary.sent}, already sent {summary.already_sent}, failed {summary.failed}"
     ], code
