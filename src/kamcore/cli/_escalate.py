@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -17,7 +17,7 @@ from kamcore.cli._messages import PREFIX
 from kamcore.cli._moment import show_moment
 from kamcore.cli._notices import add_lang_option
 from kamcore.cli._render import JsonArray, JsonObject, cell, json_blocks, table
-from kamcore.cli._review import read_streamed, review_read
+from kamcore.cli._review import dated_review_read, read_streamed
 from kamcore.cli._sync import _ledger, _plural, ledger_path
 from kamcore.escalation import (
     Escalation,
@@ -26,14 +26,12 @@ from kamcore.escalation import (
     each_escalation_notice,
     escalator,
     load_policy,
-    opened_at,
 )
 from kamcore.i18n import messages
-from kamcore.model import ClientFile, Portfolio
+from kamcore.model import Portfolio
 from kamcore.plugins import get_plugin_manager
 from kamcore.report import holder_text
-from kamcore.review import Agenda, Finding, review
-from kamcore.review.stream import StreamedReview
+from kamcore.review import Agenda, review
 from kamcore.sync import SendSummary, send_notices
 
 __all__ = [
@@ -225,18 +223,12 @@ def streamed_escalations(
     Raises:
         KamcoreError: ``--policy`` is unreadable (after the file, as for a load).
     """
-    opened: dict[str, datetime] = {}
-
-    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
-        for finding in findings:
-            opened[finding.key] = opened_at(finding, client, as_of)
-
-    def read(stream: IO[str], reviewed: Callable[[], object]) -> StreamedReview:
-        return review_read(args, stream, reviewed, each_review=date_findings)
-
-    streamed = read_streamed(path, read, progress=progress)
-    if streamed is None:
+    done = read_streamed(
+        path, lambda stream, reviewed: dated_review_read(args, stream, reviewed), progress=progress
+    )
+    if done is None:
         return None
+    streamed, opened = done
     agenda, portfolio = streamed.agenda, streamed.portfolio
     return Escalated(
         agenda=agenda,

@@ -44,6 +44,7 @@ __all__ = [
     "agenda_markdown",
     "agenda_parts",
     "agenda_table",
+    "dated_review_read",
     "for_owner",
     "loaded_review",
     "read_streamed",
@@ -166,28 +167,42 @@ def streamed_review(
     Raises:
         KamcoreError: ``--owner`` owns no account.
     """
-    opened: dict[str, datetime] = {}
-
-    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
-        for finding in findings:
-            opened[finding.key] = opened_at(finding, client, as_of)
 
     def read(
         stream: IO[str], reviewed: Callable[[], object]
-    ) -> tuple[EscalationPolicy, StreamedReview]:
+    ) -> tuple[EscalationPolicy, DatedReview]:
         policy = load_policy(args.policy)
-        return policy, review_read(args, stream, reviewed, each_review=date_findings)
+        return policy, dated_review_read(args, stream, reviewed)
 
     done = read_streamed(path, read, progress=progress)
     if done is None:
         return None
-    policy, streamed = done
+    policy, (streamed, opened) = done
     roster = Roster.of(streamed.portfolio)
     agenda = streamed.agenda
     if args.owner is not None:
         agenda = for_owner(agenda, roster, resolve_owner(roster, args.owner))
     escalations = escalator(agenda, policy, opened=opened, staff=roster.staff)
     return ReviewedSource(agenda=agenda, escalator=escalations, roster=roster)
+
+
+DatedReview = tuple[StreamedReview, dict[str, datetime]]
+"""A streamed review, and when each of its open findings became open, by key."""
+
+
+def dated_review_read(
+    args: argparse.Namespace, stream: IO[str], reviewed: Callable[[], object]
+) -> DatedReview:
+    """:func:`review_read`, and when each open finding became open: each is dated
+    (:func:`~kamcore.escalation.opened_at`) while its account's records are there,
+    which is what an escalator of the streamed review needs instead of the portfolio."""
+    opened: dict[str, datetime] = {}
+
+    def date_findings(client: ClientFile, findings: tuple[Finding, ...], as_of: datetime) -> None:
+        for finding in findings:
+            opened[finding.key] = opened_at(finding, client, as_of)
+
+    return review_read(args, stream, reviewed, each_review=date_findings), opened
 
 
 def review_read(
