@@ -24,8 +24,8 @@ import attrs
 from kamcore.cli._moment import default_moment
 from kamcore.cli._review import read_streamed
 from kamcore.errors import PortfolioFormatError, Problem
-from kamcore.fileformat import StreamHeader, decode_portfolio_stream
-from kamcore.model import Account, ClientFile, Portfolio
+from kamcore.fileformat import StreamHeader, decode_portfolio_stream, without_records
+from kamcore.model import ClientFile, Portfolio
 
 __all__ = ["AccountsRead", "EachAccount", "loaded_accounts", "streamed_accounts"]
 
@@ -150,10 +150,7 @@ def _stream(
         if moment is None:
             return client  # held: the moment is known at the end of the document
         keep(client, moment)
-        # The decoder's portfolio must still hold every account, to check the
-        # reports against; what it keeps of one is its id, name and owner.
-        account = client.account
-        return ClientFile(account=Account(id=account.id, name=account.name, owner=account.owner))
+        return without_records(client)
 
     portfolio = decode_portfolio_stream(stream, source=args.source, each_account=each).portfolio
     if moment is None:  # held, or no accounts at all

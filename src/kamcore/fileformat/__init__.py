@@ -14,6 +14,7 @@ from kamcore.fileformat.decode import (
     StreamHeader,
     decode_portfolio,
     decode_portfolio_stream,
+    without_records,
 )
 from kamcore.fileformat.encode import (
     dumps_portfolio,
@@ -34,4 +35,5 @@ __all__ = [
     "encode_client_file",
     "encode_event",
     "encode_portfolio",
+    "without_records",
 ]

@@ -33,8 +33,8 @@ import attrs
 
 from kamcore.classification import Classifier
 from kamcore.errors import PortfolioFormatError, Problem
-from kamcore.fileformat import StreamHeader, decode_portfolio_stream
-from kamcore.model import Account, ClientFile, Portfolio, Report, StaffMember
+from kamcore.fileformat import StreamHeader, decode_portfolio_stream, without_records
+from kamcore.model import ClientFile, Portfolio, Report, StaffMember
 from kamcore.review.agenda import Agenda, _report_times, _Reviewer
 from kamcore.review.finding import Finding
 from kamcore.review.principle import Principle, ReviewSettings
@@ -192,12 +192,7 @@ def review_portfolio_stream(
         if reviewer is None:
             return client  # held: the review waits for the end of the document
         reviewed(reviewer, client)
-        # The decoder's portfolio must still hold every account, to check the
-        # reports against, but nothing reads it further: the account stands
-        # there by its id (and the name and owner an account cannot be without),
-        # a seventh of its profile's memory, and its records go.
-        account = client.account
-        return ClientFile(account=Account(id=account.id, name=account.name, owner=account.owner))
+        return without_records(client)
 
     portfolio = decode_portfolio_stream(stream, source=source, each_account=each_account).portfolio
     if reviewer is None:
